@@ -1,0 +1,183 @@
+"""The application factory."""
+
+from __future__ import annotations
+
+import logging
+import os
+import secrets
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+from helpline import privacy
+from helpline.extensions import db, migrate
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+STRING_SETTINGS = (
+    "SECRET_KEY", "TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN", "PUBLIC_URL", "DATABASE_URL",
+    "DEMO_PASSWORD", "LOCAL_AUTH_TOKEN", "VOSK_MODEL", "DATA_DIR",
+)
+
+
+class ConfigError(RuntimeError):
+    """The configuration cannot run the help line; the message says what to set."""
+
+
+def create_app(test_config: dict[str, Any] | None = None) -> Flask:
+    """Create and configure an instance of the help line application."""
+    app = Flask(__name__, instance_relative_config=True)
+    app.config.from_object("helpline.config")
+    if test_config is None:
+        app.config.from_prefixed_env(prefix="HELPLINE")
+        # JSON decoding would turn a token like "1234e5" into a float: keep strings as typed.
+        for key in STRING_SETTINGS:
+            if (raw := os.environ.get(f"HELPLINE_{key}")) is not None:
+                app.config[key] = raw
+    else:
+        app.config.update(test_config)
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    _finish_config(app)
+
+    logging.basicConfig(level=app.config["LOG_LEVEL"])
+    app.logger.setLevel(app.config["LOG_LEVEL"])
+    privacy.install(app.logger)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(MIGRATIONS), render_as_batch=True)
+    _register_models()
+    _register_blueprints(app)
+    from helpline import auth
+
+    auth.init_app(app)  # after the blueprints: it exempts the Twilio ones from CSRF
+    _warn_about_calendar(app)
+
+    from helpline import retention, scheduler  # also registers the scheduler's lease table
+
+    scheduler.retention_task(retention.delete_expired_audio)  # the nightly retention job
+
+    if scheduler.should_start(app):  # embedded default; production runs `helpline scheduler`
+        scheduler.init_app(app)
+    return app
+
+
+def _finish_config(app: Flask) -> None:
+    """Derive settings, and refuse to start on a configuration that cannot work."""
+    cfg = app.config
+    relaxed = cfg.get("TESTING") or cfg.get("DEBUG") or app.debug
+    for key in STRING_SETTINGS:
+        cfg[key] = "" if cfg.get(key) is None else str(cfg[key])
+    cfg["PUBLIC_URL"] = cfg["PUBLIC_URL"].rstrip("/")
+    cfg["TELEPHONY"] = str(cfg["TELEPHONY"]).lower()
+
+    problems = []
+    if cfg["TELEPHONY"] not in ("local", "twilio"):
+        problems.append(f"HELPLINE_TELEPHONY must be 'local' or 'twilio', not {cfg['TELEPHONY']!r}")
+    if not cfg["SECRET_KEY"]:
+        if relaxed:
+            cfg["SECRET_KEY"] = secrets.token_hex(32)
+        else:
+            problems.append(
+                "HELPLINE_SECRET_KEY is not set: generate one with "
+                "python -c 'import secrets; print(secrets.token_hex(32))'"
+            )
+    if cfg["TELEPHONY"] == "twilio":
+        if not (cfg["TWILIO_ACCOUNT_SID"] and cfg["TWILIO_AUTH_TOKEN"]) and not relaxed:
+            problems.append(
+                "HELPLINE_TELEPHONY=twilio needs HELPLINE_TWILIO_ACCOUNT_SID and "
+                "HELPLINE_TWILIO_AUTH_TOKEN"
+            )
+        if not cfg["TWILIO_SIGNATURE_CHECK"]:
+            problems.append(
+                "HELPLINE_TWILIO_SIGNATURE_CHECK=false is only allowed with local telephony"
+            )
+        if not cfg["PUBLIC_URL"].startswith("https://") and not relaxed:
+            problems.append("HELPLINE_PUBLIC_URL must be the https:// address Twilio calls")
+    if problems:
+        raise ConfigError("Cannot start the help line:\n  - " + "\n  - ".join(problems))
+
+    # Webhooks are signed with Twilio's token, or the simulator's in local telephony.
+    cfg["WEBHOOK_AUTH_TOKEN"] = cfg["TWILIO_AUTH_TOKEN"] or (
+        cfg["LOCAL_AUTH_TOKEN"] if cfg["TELEPHONY"] == "local" else ""
+    )
+    data_dir = Path(cfg["DATA_DIR"] or Path(app.instance_path) / "data")
+    data_dir.mkdir(parents=True, exist_ok=True)
+    cfg["DATA_DIR"] = str(data_dir)
+    cfg["SQLALCHEMY_DATABASE_URI"] = _database_uri(
+        cfg.get("SQLALCHEMY_DATABASE_URI") or cfg["DATABASE_URL"], app.instance_path
+    )
+    if not cfg.get("VOSK_MODEL"):
+        app.logger.warning("HELPLINE_VOSK_MODEL is not set: voice messages stay untranscribed")
+    if cfg["TELEPHONY"] == "twilio" and not cfg["TWILIO_AUTH_TOKEN"]:
+        app.logger.warning("HELPLINE_TWILIO_AUTH_TOKEN is empty: every webhook will be refused")
+
+
+def _database_uri(url: str, instance_path: str) -> str:
+    if not url:
+        return "sqlite:///" + str(Path(instance_path) / "helpline.db")
+    # psycopg 3 is the driver we ship; plain postgresql:// would ask for psycopg2.
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_pragmas(dbapi_connection, _record) -> None:
+    """WAL lets the web, the scheduler and the worker read while one writes."""
+    if isinstance(dbapi_connection, sqlite3.Connection):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA busy_timeout=10000")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.close()
+
+
+def _register_models() -> None:
+    import callbacks.models  # noqa: F401  (register the tables)
+    import helpline.models  # noqa: F401
+    import tickets.models  # noqa: F401
+
+
+def _register_blueprints(app: Flask) -> None:
+    from callbacks.views import bp as callbacks_bp
+    from helpline import telephony
+    from helpline.views import bp as core_bp
+    from ivr.views import bp as ivr_bp
+
+    telephony.init_app(app)
+    app.register_blueprint(core_bp)
+    app.register_blueprint(ivr_bp)
+    app.register_blueprint(callbacks_bp)
+
+    from callbacks.views_ui import bp as operator_bp
+    from helpline.webphone import bp as webphone_bp
+    from tickets.views import bp as tickets_bp
+
+    app.register_blueprint(tickets_bp)
+    app.register_blueprint(operator_bp)
+    app.register_blueprint(webphone_bp)
+
+    from helpline.admin import bp as admin_bp
+    from helpline.public import bp as public_bp
+
+    app.register_blueprint(admin_bp)
+    app.register_blueprint(public_bp)
+
+
+def _warn_about_calendar(app: Flask) -> None:
+    """The production calendar of next year is decreed in the autumn: say when it's missing."""
+    from helpline import clock, worktime
+
+    calendar = worktime.ProductionCalendar()
+    year = clock.now().year
+    for y in (year, year + 1):
+        if not calendar.has_data_for(y):
+            app.logger.warning(
+                "the installed 'holidays' package has no Russian transfer data for %s: "
+                "upgrade it or add calendar overrides for that year",
+                y,
+            )

@@ -1,0 +1,41 @@
+"""Default settings. Real values come from HELPLINE_* environment variables.
+
+Every name here can be overridden by an environment variable with the ``HELPLINE_`` prefix
+(``HELPLINE_DATABASE_URL=...``); values are JSON-decoded where possible (``30`` -> int,
+``false`` -> False). See ``.env.example`` for the documented list.
+"""
+
+# Database URL; empty = an SQLite file in the instance folder (embedded default).
+DATABASE_URL = ""
+# Signs sessions and CSRF tokens. Required outside debug/testing.
+SECRET_KEY = ""
+# Public base URL Twilio calls (https://help.school.ru); used to check webhook signatures.
+PUBLIC_URL = "http://127.0.0.1:5000"
+# "local" (the built-in simulator, no Twilio) or "twilio".
+TELEPHONY = "local"
+TWILIO_ACCOUNT_SID = ""
+TWILIO_AUTH_TOKEN = ""
+# Auth token the local simulator signs with when TELEPHONY=local and no Twilio token is set.
+LOCAL_AUTH_TOKEN = "local-simulator-token"
+# Only for local runs: skip X-Twilio-Signature checks. Refused with TELEPHONY=twilio.
+TWILIO_SIGNATURE_CHECK = True
+# Directory of an unpacked Vosk model (e.g. data/models/vosk-model-small-ru-0.22).
+VOSK_MODEL = ""
+# Recordings, downloaded models; empty = <instance>/data.
+DATA_DIR = ""
+# Password of the demo users; empty = generated and printed once by `helpline demo`.
+DEMO_PASSWORD = ""
+# Voice and language of <Say>; a voice must match the language.
+TTS_VOICE = "Polly.Tatyana"
+TTS_LANGUAGE = "ru-RU"
+# Seconds a consultant's phone rings before the caller is offered a voice message.
+DIAL_TIMEOUT = 20
+# Run the in-process scheduler and transcription worker (embedded default).
+SCHEDULER_ENABLED = True
+# Log level of the application logger.
+LOG_LEVEL = "INFO"
+# Recording downloads: attempts and first back-off delay in seconds.
+DOWNLOAD_ATTEMPTS = 4
+DOWNLOAD_BACKOFF = 2.0
+# Flask-SQLAlchemy: don't track modifications (we never use the signal).
+SQLALCHEMY_TRACK_MODIFICATIONS = False

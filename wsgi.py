@@ -1,0 +1,3 @@
+from helpline.app import create_app
+
+app = create_app()
