@@ -1,0 +1,1378 @@
+"""Play Twilio's part in a phone call against the help line's webhooks.
+
+The simulator requests TwiML the way Twilio does (form-encoded, signed with
+``X-Twilio-Signature``), executes the verbs in order and asks a :class:`Caller` what the
+person on the phone does at each ``<Gather>``, ``<Record>`` and ``<Dial>``. It records
+everything as :class:`Event` objects in a :class:`Conversation`.
+
+It is used by the flow tests (through :func:`flask_transport`), by ``helpline call``
+(interactive, :class:`InteractiveCaller`) and for scripted runs (:class:`ScriptedCaller`).
+
+Behaviour follows Twilio's TwiML reference:
+
+- ``<Gather>``: digits go to ``action`` as ``Digits`` (without the finishing key); speech as
+  ``SpeechResult`` + ``Confidence``. No input (timeout, or only the finishing key) makes
+  Twilio continue with the verb after the ``<Gather>``, unless ``actionOnEmptyResult`` is
+  true. ``action`` defaults to the current document URL.
+- ``<Record>``: ``action`` gets ``RecordingUrl, RecordingDuration, RecordingSid, Digits``
+  (``hangup`` when the caller hung up). An empty recording makes Twilio skip ``action``
+  and continue with the next verb. ``recordingStatusCallback`` fires for the events in
+  ``recordingStatusCallbackEvent`` (default ``completed``).
+- ``<Dial>``: ``action`` gets ``DialCallStatus, DialCallSid, DialCallDuration``; without
+  ``action`` Twilio continues with the next verb. ``<Number url=...>`` runs a whisper
+  document on the called party's leg before the two are connected.
+- ``<Reject>`` as the first verb ends the call unanswered (``busy`` or ``no-answer``).
+- Relative URLs resolve against the URL of the document that contains them.
+- A non-2xx answer, an unsupported content type or a malformed document is an application
+  error: Twilio would play its fallback and hang up. The simulator records an ``error``
+  event and ends the call.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+import struct
+import sys
+import urllib.error
+import urllib.parse
+import urllib.request
+import xml.etree.ElementTree as ET
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol, TextIO
+
+from twilio.request_validator import RequestValidator
+
+__all__ = [
+    "Action",
+    "CallSimulator",
+    "Caller",
+    "Conversation",
+    "DialInfo",
+    "DialOutcome",
+    "DialTarget",
+    "DirectoryRecordingStore",
+    "Event",
+    "GatherInfo",
+    "Hangup",
+    "HttpResult",
+    "InteractiveCaller",
+    "Keys",
+    "MemoryRecordingStore",
+    "Message",
+    "RecordInfo",
+    "RecordingStore",
+    "ScriptedCaller",
+    "Silence",
+    "SimulatorError",
+    "Speech",
+    "Transport",
+    "flask_transport",
+    "http_transport",
+    "parse_twiml",
+    "render_event",
+    "wav_duration",
+]
+
+API_VERSION = "2010-04-01"
+DEFAULT_ACCOUNT_SID = "AC" + "0" * 32
+WORDS_PER_SECOND = 2.5
+DIAL_STATUSES = ("completed", "no-answer", "busy", "failed", "canceled")
+RECORDING_STATUSES = ("completed", "absent", "failed")
+USER_AGENT = "TwilioProxy/1.1"
+
+
+class SimulatorError(RuntimeError):
+    """The simulated call cannot go on (for example, an endless redirect loop)."""
+
+    def __init__(self, message: str, conversation: Conversation | None = None) -> None:
+        super().__init__(message)
+        self.conversation = conversation
+
+
+class TwimlError(ValueError):
+    """A response body is not a TwiML document Twilio would accept."""
+
+
+# --------------------------------------------------------------------------- transport
+
+
+@dataclass
+class HttpResult:
+    """What the application answered to one webhook request."""
+
+    status: int  # 0 when no HTTP response arrived (connection refused, timeout)
+    body: str
+    content_type: str = "text/xml"
+
+
+class Transport(Protocol):
+    """Send one webhook request: ``(absolute url, form, headers) -> HttpResult``.
+
+    The simulator passes ``method="GET"`` (with the parameters already in the URL and an
+    empty form) only when a TwiML ``method`` attribute asks for GET, so a plain
+    three-argument callable is enough for POST-only flows.
+    """
+
+    def __call__(
+        self, url: str, form: dict[str, str], headers: dict[str, str], /, *, method: str = "POST"
+    ) -> HttpResult: ...
+
+
+def flask_transport(test_client: Any, base_url: str) -> Transport:
+    """Return a transport that posts to a Flask test client, using the URL's path and query."""
+    base = urllib.parse.urlsplit(base_url)
+
+    def send(
+        url: str, form: dict[str, str], headers: dict[str, str], /, *, method: str = "POST"
+    ) -> HttpResult:
+        parts = urllib.parse.urlsplit(url)
+        if (parts.scheme, parts.netloc) != (base.scheme, base.netloc):
+            return HttpResult(502, f"{url} is not served by this application", "text/plain")
+        path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+        if method == "GET":
+            response = test_client.get(path, headers=headers)
+        else:
+            response = test_client.post(path, data=form, headers=headers)
+        return HttpResult(
+            response.status_code, response.get_data(as_text=True), response.content_type or ""
+        )
+
+    return send
+
+
+def http_transport(timeout: float = 15, *, use_proxy: bool = False) -> Transport:
+    """Return a transport that sends real HTTP requests with urllib (for a running server).
+
+    Twilio waits 15 s at most; so does this transport by default. Proxies from the
+    environment are ignored unless ``use_proxy`` is set, since the target is usually local.
+    """
+    handlers = [] if use_proxy else [urllib.request.ProxyHandler({})]
+    opener = urllib.request.build_opener(*handlers)
+
+    def send(
+        url: str, form: dict[str, str], headers: dict[str, str], /, *, method: str = "POST"
+    ) -> HttpResult:
+        if urllib.parse.urlsplit(url).scheme not in ("http", "https"):
+            return HttpResult(0, f"unsupported URL scheme: {url}", "")
+        data = None
+        all_headers = {"User-Agent": USER_AGENT, **headers}
+        if method != "GET":
+            data = urllib.parse.urlencode(form).encode()
+            all_headers["Content-Type"] = "application/x-www-form-urlencoded"
+        request = urllib.request.Request(url, data=data, headers=all_headers, method=method)
+        try:
+            with opener.open(request, timeout=timeout) as response:
+                return _http_result(response.status, response.headers, response.read())
+        except urllib.error.HTTPError as error:
+            with error:
+                return _http_result(error.code, error.headers, error.read())
+        except (urllib.error.URLError, OSError) as error:
+            return HttpResult(0, f"no response from {url}: {error}", "")
+
+    return send
+
+
+def _http_result(status: int, headers: Any, body: bytes) -> HttpResult:
+    charset = headers.get_content_charset() or "utf-8"
+    return HttpResult(
+        status, body.decode(charset, errors="replace"), headers.get("Content-Type", "")
+    )
+
+
+# --------------------------------------------------------------------------- recordings
+
+
+class RecordingStore(Protocol):
+    """Keeps recorded audio where the application can download it."""
+
+    def save(self, recording_sid: str, wav: bytes) -> str:
+        """Store the audio and return the RecordingUrl to report to the application."""
+        ...
+
+
+class DirectoryRecordingStore:
+    """Save recordings as ``<directory>/<sid>.wav``; report ``<url_prefix>/<sid>``."""
+
+    def __init__(self, directory: Path, url_prefix: str) -> None:
+        self.directory = Path(directory)
+        self.url_prefix = url_prefix.rstrip("/")
+
+    def save(self, recording_sid: str, wav: bytes) -> str:
+        """Write the file and return its URL."""
+        self.directory.mkdir(parents=True, exist_ok=True)
+        (self.directory / f"{recording_sid}.wav").write_bytes(wav)
+        return f"{self.url_prefix}/{recording_sid}"
+
+    def path(self, recording_sid: str) -> Path:
+        """Return where a recording is (or would be) stored."""
+        return self.directory / f"{recording_sid}.wav"
+
+
+class MemoryRecordingStore:
+    """Keep recordings in a dict (``files``); report ``<url_prefix>/<sid>``."""
+
+    def __init__(self, url_prefix: str = "https://recordings.invalid") -> None:
+        self.url_prefix = url_prefix.rstrip("/")
+        self.files: dict[str, bytes] = {}
+
+    def save(self, recording_sid: str, wav: bytes) -> str:
+        """Keep the bytes and return their URL."""
+        self.files[recording_sid] = wav
+        return f"{self.url_prefix}/{recording_sid}"
+
+
+def wav_duration(data: bytes) -> float:
+    """Return the length in seconds of a RIFF/WAVE file, from its data size and byte rate.
+
+    Works for any format tag (PCM, μ-law, A-law), which the ``wave`` module does not.
+    """
+    layout = _wav_layout(data)
+    return layout[1] / layout[2]
+
+
+def _wav_layout(data: bytes) -> tuple[int, int, int, int]:
+    """Return (data offset, data size, byte rate, block align) of a WAV file."""
+    if len(data) < 12 or data[:4] != b"RIFF" or data[8:12] != b"WAVE":
+        raise ValueError("not a RIFF/WAVE file")
+    offset = 12
+    byte_rate = block_align = 0
+    while offset + 8 <= len(data):
+        chunk_id = data[offset : offset + 4]
+        (size,) = struct.unpack_from("<I", data, offset + 4)
+        body = offset + 8
+        if chunk_id == b"fmt ":
+            if size < 16 or body + 16 > len(data):
+                raise ValueError("truncated fmt chunk")
+            _tag, _channels, _rate, byte_rate, block_align = struct.unpack_from(
+                "<HHIIH", data, body
+            )
+        elif chunk_id == b"data":
+            if not byte_rate:
+                raise ValueError("data chunk before fmt chunk")
+            size = min(size, len(data) - body)  # streaming writers leave 0xFFFFFFFF
+            return body, size, byte_rate, max(block_align, 1)
+        offset = body + size + (size & 1)
+    raise ValueError("no data chunk")
+
+
+def _truncate_wav(data: bytes, seconds: float) -> bytes:
+    """Cut a WAV file to at most ``seconds`` of audio, fixing the chunk sizes."""
+    start, size, byte_rate, block_align = _wav_layout(data)
+    keep = int(seconds * byte_rate) // block_align * block_align
+    if keep >= size:
+        return data
+    header = bytearray(data[:start])
+    struct.pack_into("<I", header, start - 4, keep)
+    struct.pack_into("<I", header, 4, len(header) + keep - 8)
+    return bytes(header) + data[start : start + keep]
+
+
+# --------------------------------------------------------------------------- caller actions
+
+
+@dataclass
+class Keys:
+    """The caller presses keys, e.g. ``"1"`` or ``"123#"``; ``""`` is silence."""
+
+    digits: str
+
+
+@dataclass
+class Speech:
+    """The caller says something (recognised text, as Twilio would post it)."""
+
+    text: str
+    confidence: float | None = 0.9
+
+
+@dataclass
+class Silence:
+    """The caller does nothing until the timeout."""
+
+
+@dataclass
+class Hangup:
+    """The caller hangs up at this prompt."""
+
+
+@dataclass
+class Message:
+    """What the caller says at the beep of a ``<Record>``.
+
+    ``wav`` is the audio (bytes or a path to a WAV file); ``None`` records nothing.
+    ``status`` is the final recording status Twilio reports (completed, absent, failed).
+    ``hangup`` ends the recording by hanging up instead of pressing the finishing key.
+    ``duration`` overrides the length read from the WAV header.
+    """
+
+    wav: bytes | Path | str | None = None
+    status: str = "completed"
+    hangup: bool = False
+    duration: float | None = None
+
+    def __post_init__(self) -> None:
+        if self.status not in RECORDING_STATUSES:
+            raise ValueError(f"recording status must be one of {RECORDING_STATUSES}")
+
+    def audio(self) -> bytes | None:
+        """Return the audio bytes (reading the file if a path was given), or None."""
+        if self.wav is None:
+            return None
+        if isinstance(self.wav, bytes):
+            return self.wav or None
+        return Path(self.wav).read_bytes() or None
+
+    def seconds(self, audio: bytes | None = None) -> float:
+        """Return the message length in seconds."""
+        if self.duration is not None:
+            return self.duration
+        audio = self.audio() if audio is None else audio
+        return wav_duration(audio) if audio else 0.0
+
+
+@dataclass
+class DialOutcome:
+    """What happens when the application dials out (``<Dial>``).
+
+    ``status`` is the DialCallStatus (completed = answered, no-answer, busy, failed,
+    canceled); ``duration`` the talk time in seconds when answered. ``whisper_keys`` are the
+    keys the answering party presses in a ``<Number url=...>`` whisper ``<Gather>``.
+    ``caller_hangs_up`` ends the whole call when the dialled call ends.
+    """
+
+    status: str = "completed"
+    duration: int = 60
+    whisper_keys: str = ""
+    caller_hangs_up: bool = False
+
+    def __post_init__(self) -> None:
+        if self.status not in DIAL_STATUSES:
+            raise ValueError(f"dial status must be one of {DIAL_STATUSES}")
+
+
+Action = Keys | Speech | Silence | Hangup | Message | DialOutcome
+
+
+# --------------------------------------------------------------------------- verb info
+
+
+@dataclass
+class GatherInfo:
+    """A ``<Gather>`` as the caller meets it."""
+
+    action: str
+    method: str = "POST"
+    input: tuple[str, ...] = ("dtmf",)
+    num_digits: int | None = None
+    finish_on_key: str = "#"
+    timeout: int = 5
+    speech_timeout: str | None = None
+    language: str | None = None
+    hints: tuple[str, ...] = ()
+    action_on_empty_result: bool = False
+    prompts: list[str] = field(default_factory=list)
+    attrs: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def accepts_keys(self) -> bool:
+        """Whether key presses count (input includes dtmf)."""
+        return "dtmf" in self.input
+
+    @property
+    def accepts_speech(self) -> bool:
+        """Whether speech counts (input includes speech)."""
+        return "speech" in self.input
+
+
+@dataclass
+class RecordInfo:
+    """A ``<Record>`` as the caller meets it."""
+
+    action: str
+    method: str = "POST"
+    max_length: int = 3600
+    timeout: int = 5
+    finish_on_key: str = "1234567890*#"
+    play_beep: bool = True
+    trim: str = "trim-silence"
+    status_callback: str | None = None
+    status_callback_method: str = "POST"
+    status_callback_events: tuple[str, ...] = ("completed",)
+    attrs: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class DialTarget:
+    """One party a ``<Dial>`` rings: a ``<Number>``, ``<Client>``, ``<Sip>`` or plain text."""
+
+    address: str
+    kind: str = "number"
+    url: str | None = None  # whisper document, resolved
+    method: str = "POST"
+
+
+@dataclass
+class DialInfo:
+    """A ``<Dial>`` as the caller meets it."""
+
+    targets: list[DialTarget]
+    action: str | None = None
+    method: str = "POST"
+    caller_id: str | None = None
+    timeout: int = 30
+    attrs: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def numbers(self) -> list[str]:
+        """Return the addresses dialled."""
+        return [target.address for target in self.targets]
+
+
+# --------------------------------------------------------------------------- callers
+
+
+class Caller(Protocol):
+    """Decides what the person on the phone does."""
+
+    def on_gather(self, gather: GatherInfo, heard: list[Event]) -> Keys | Speech | Silence | Hangup:
+        """Answer a prompt; ``heard`` holds what was played since the last answer."""
+        ...
+
+    def on_record(self, record: RecordInfo, heard: list[Event]) -> Message:
+        """Say a message at the beep."""
+        ...
+
+    def on_dial(self, dial: DialInfo) -> DialOutcome:
+        """Decide how the dialled party reacts."""
+        ...
+
+
+class ScriptedCaller:
+    """Follow an ordered script of actions.
+
+    At each prompt the next action is used if it fits the prompt (keys, speech, silence or
+    hangup at a ``<Gather>``; a message at a ``<Record>``; a dial outcome at a ``<Dial>``).
+    Otherwise, or when the script has run out, the caller keeps silent at a ``<Gather>``,
+    says nothing at a ``<Record>`` and gets ``dial`` at a ``<Dial>``; the action stays
+    for the next prompt.
+    """
+
+    def __init__(
+        self, actions: Iterable[Action] = (), *, dial: DialOutcome | str = "completed"
+    ) -> None:
+        self.actions: list[Action] = list(actions)
+        self.dial = dial if isinstance(dial, DialOutcome) else DialOutcome(dial)
+
+    @classmethod
+    def from_keys(
+        cls,
+        keys: str | Sequence[str] = "",
+        *,
+        message: bytes | Path | str | Message | None = None,
+        dial: DialOutcome | str = "completed",
+    ) -> ScriptedCaller:
+        """Build a script from ``"1,2"``-style input: digits press keys, words are speech,
+        empty items are silence, ``hangup`` hangs up; then the message for the beep."""
+        items = keys.split(",") if isinstance(keys, str) else list(keys)
+        if isinstance(keys, str) and not keys.strip():
+            items = []
+        actions: list[Action] = [_parse_answer(item) for item in items]
+        if isinstance(message, Message):
+            actions.append(message)
+        elif message is not None:
+            actions.append(Message(message))
+        return cls(actions, dial=dial)
+
+    @property
+    def remaining(self) -> list[Action]:
+        """Return the actions not used yet."""
+        return list(self.actions)
+
+    def on_gather(self, gather: GatherInfo, heard: list[Event]) -> Keys | Speech | Silence | Hangup:
+        """Use the next key/speech/silence/hangup action, or keep silent."""
+        head = self.actions[0] if self.actions else None
+        if isinstance(head, Keys | Speech | Silence | Hangup):
+            self.actions.pop(0)
+            return head
+        return Silence()
+
+    def on_record(self, record: RecordInfo, heard: list[Event]) -> Message:
+        """Use the next message, or say nothing."""
+        head = self.actions[0] if self.actions else None
+        if isinstance(head, Message):
+            self.actions.pop(0)
+            return head
+        return Message(None)
+
+    def on_dial(self, dial: DialInfo) -> DialOutcome:
+        """Use the next dial outcome, or the default one."""
+        head = self.actions[0] if self.actions else None
+        if isinstance(head, DialOutcome):
+            self.actions.pop(0)
+            return head
+        return self.dial
+
+
+def _parse_answer(text: str) -> Keys | Speech | Silence | Hangup:
+    """Turn one line of caller input into an action."""
+    text = text.strip()
+    if not text:
+        return Silence()
+    if text.lower() in ("hangup", "/hangup"):
+        return Hangup()
+    if text[0].isalpha():
+        return Speech(text)
+    compact = text.replace(" ", "")
+    if re.fullmatch(r"[0-9*#]+", compact):
+        return Keys(compact)
+    return Speech(text)
+
+
+class InteractiveCaller:
+    """Ask a person at a terminal what to do at each prompt.
+
+    At a ``<Gather>``: digits (and ``*``, ``#``) press keys, text starting with a letter is
+    speech, an empty line is silence, end of input or ``/hangup`` hangs up. At a
+    ``<Record>``: a path to a WAV file, or an empty line to say nothing. At a ``<Dial>``:
+    answer / no-answer / busy / failed (empty = answer), then, if the dialled number has a
+    whisper URL, the keys the answering party presses there.
+
+    Only the questions are written here; print what the caller hears with ``on_event``.
+    """
+
+    def __init__(self, input: TextIO | None = None, output: TextIO | None = None) -> None:
+        self.input = input if input is not None else sys.stdin
+        self.output = output if output is not None else sys.stdout
+
+    def _ask(self, question: str) -> str | None:
+        self.output.write(question)
+        self.output.flush()
+        line = self.input.readline()
+        if not line:
+            self.output.write("\n")
+            return None
+        return line.rstrip("\r\n")
+
+    def on_gather(self, gather: GatherInfo, heard: list[Event]) -> Keys | Speech | Silence | Hangup:
+        """Read keys, speech, an empty line (silence) or end of input (hang up)."""
+        accepted = []
+        if gather.accepts_keys:
+            accepted.append(f"keys ({gather.num_digits})" if gather.num_digits else "keys")
+        if gather.accepts_speech:
+            accepted.append(f"speech ({gather.language or 'en-US'})")
+        line = self._ask(f"[{' or '.join(accepted)}; empty = silence] > ")
+        if line is None:
+            return Hangup()
+        return _parse_answer(line)
+
+    def on_record(self, record: RecordInfo, heard: list[Event]) -> Message:
+        """Read the path of a WAV file to play at the beep, or nothing."""
+        while True:
+            line = self._ask("[beep] WAV file to say (empty = say nothing) > ")
+            if line is None:
+                return Message(None, hangup=True)
+            path = line.strip().strip("\"'")
+            if not path:
+                return Message(None)
+            candidate = Path(path).expanduser()
+            if candidate.is_file():
+                return Message(candidate)
+            self.output.write(f"no such file: {candidate}\n")
+
+    def on_dial(self, dial: DialInfo) -> DialOutcome:
+        """Read how the dialled party reacts."""
+        choices = {
+            "": "completed",
+            "a": "completed",
+            "answer": "completed",
+            "completed": "completed",
+            "n": "no-answer",
+            "no-answer": "no-answer",
+            "b": "busy",
+            "busy": "busy",
+            "f": "failed",
+            "failed": "failed",
+        }
+        while True:
+            line = self._ask(
+                f"[dialling {', '.join(dial.numbers)}] answer / no-answer / busy / failed "
+                "(empty = answer) > "
+            )
+            if line is None:
+                return DialOutcome("canceled", 0, caller_hangs_up=True)
+            status = choices.get(line.strip().lower())
+            if status is None:
+                self.output.write("please type answer, no-answer, busy or failed\n")
+                continue
+            if status != "completed":
+                return DialOutcome(status, 0)
+            keys = ""
+            if any(target.url for target in dial.targets):
+                # The whisper runs after this answer, so its keys are asked for up front.
+                keys = self._ask("[whisper] keys the answering party presses (empty = none) > ")
+            return DialOutcome(status, 60, whisper_keys=(keys or "").strip())
+
+
+# --------------------------------------------------------------------------- conversation
+
+
+@dataclass
+class Event:
+    """One thing that happened during the call.
+
+    ``kind`` is one of: say, play, pause, gather, keys, speech, silence, record, message,
+    dial, dial_result, whisper, redirect, hangup, reject, http, status_callback,
+    recording_callback, error.
+    """
+
+    kind: str
+    text: str = ""
+    attrs: dict[str, Any] = field(default_factory=dict)
+
+
+# Transcript labels: the only Russian text in this module.
+LINE = "Линия"
+CALLER = "Звонящий"
+SECONDS = "с"
+PRESSES = "нажимает"
+SAYS = "говорит"
+SILENT = "молчит"
+HANGS_UP = "кладёт трубку"
+SOUND = "звук"
+TO_CONSULTANT = "консультанту"
+MESSAGE = "запись сообщения"
+EMPTY = "пусто"
+CALL_TO = "звонок на"
+CALL_ENDED = "звонок завершён"
+CALL_REJECTED = "звонок отклонён"
+ERROR = "ошибка"
+PAUSE = "пауза"
+
+
+def render_event(event: Event, *, verbose: bool = False) -> str | None:
+    """Return the transcript line(s) for one event, or None if it is not shown."""
+    kind, text, attrs = event.kind, event.text, event.attrs
+    if kind == "say":
+        return f"{LINE}: {text}"
+    if kind == "play":
+        return f"{LINE}: [{SOUND} {text}]"
+    if kind == "whisper":
+        return f"  ({TO_CONSULTANT}) {text}"
+    if kind == "keys":
+        return f"{CALLER}: {PRESSES} {text}"
+    if kind == "speech":
+        return f"{CALLER}: {SAYS} «{text}»"
+    if kind == "silence":
+        return f"{CALLER}: {SILENT}"
+    if kind == "message":
+        if not attrs.get("duration"):
+            return f"[{MESSAGE}: {EMPTY}]"
+        return f"[{MESSAGE}: {attrs['duration']:.1f} {SECONDS}]"
+    if kind == "dial_result":
+        return f"[{CALL_TO} {attrs.get('number', '')}: {text}]"
+    if kind == "hangup":
+        if attrs.get("reason") == "caller_hangup":
+            return f"{CALLER}: {HANGS_UP}\n[{CALL_ENDED}]"
+        return f"[{CALL_ENDED}]"
+    if kind == "reject":
+        return f"[{CALL_REJECTED}]"
+    if kind == "error":
+        return f"[{ERROR}: {text}]"
+    if verbose:
+        if kind == "pause":
+            return f"[{PAUSE} {text} {SECONDS}]"
+        if kind in ("http", "status_callback", "recording_callback"):
+            method, url, status = (
+                attrs.get("method", "POST"),
+                attrs.get("url", ""),
+                attrs.get("status"),
+            )
+            return f"  → {method} {url} {status}"
+        if kind in ("redirect", "gather", "record", "dial"):
+            return f"  <{kind}> {text}".rstrip()
+    return None
+
+
+@dataclass
+class Conversation:
+    """Everything that happened in one simulated call."""
+
+    call_sid: str
+    events: list[Event] = field(default_factory=list)
+    recording_sids: list[str] = field(default_factory=list)
+    ended_by: str = ""  # hangup, end_of_document, caller_hangup, reject, error, <dial status>
+    status: str = "completed"  # the final CallStatus
+    duration: int = 0  # simulated CallDuration, seconds
+
+    def said(self) -> list[str]:
+        """Return the texts of all ``<Say>`` verbs the caller heard, in order."""
+        return [event.text for event in self.events if event.kind == "say"]
+
+    def of_kind(self, *kinds: str) -> list[Event]:
+        """Return the events of the given kinds, in order."""
+        return [event for event in self.events if event.kind in kinds]
+
+    @property
+    def errors(self) -> list[Event]:
+        """Return the error events (an application error Twilio would have played)."""
+        return self.of_kind("error")
+
+    def requests(self, path: str | None = None) -> list[Event]:
+        """Return the webhook requests made (optionally only those to a URL path)."""
+        found = self.of_kind("http", "status_callback", "recording_callback")
+        if path is None:
+            return found
+        return [e for e in found if urllib.parse.urlsplit(e.attrs["url"]).path == path]
+
+    def render(self, *, verbose: bool = False) -> str:
+        """Return a readable transcript of the call."""
+        lines = [render_event(event, verbose=verbose) for event in self.events]
+        return "\n".join(line for line in lines if line is not None)
+
+
+# --------------------------------------------------------------------------- TwiML
+
+
+def parse_twiml(body: str) -> ET.Element:
+    """Parse a TwiML document; refuse DOCTYPEs (no entity expansion) and non-``<Response>``."""
+    if re.search(r"<!DOCTYPE|<!ENTITY", body, re.IGNORECASE):
+        raise TwimlError("DOCTYPE or ENTITY declarations are not accepted")
+    if not body.strip():
+        raise TwimlError("empty document")
+    try:
+        root = ET.fromstring(body)
+    except ET.ParseError as error:
+        raise TwimlError(f"malformed XML: {error}") from error
+    if _tag(root) != "Response":
+        raise TwimlError(f"root element is <{_tag(root)}>, not <Response>")
+    return root
+
+
+def _tag(element: ET.Element) -> str:
+    return element.tag.rsplit("}", 1)[-1]
+
+
+def _text(element: ET.Element) -> str:
+    return " ".join("".join(element.itertext()).split())
+
+
+def _int(value: str | None, default: int) -> int:
+    try:
+        return int(value) if value is not None else default
+    except ValueError:
+        return default
+
+
+def _true(value: str | None) -> bool:
+    return (value or "").strip().lower() == "true"
+
+
+def _is_twiml_content_type(content_type: str) -> bool:
+    media = content_type.split(";", 1)[0].strip().lower()
+    return media.endswith("/xml") or media.endswith("+xml") or media == "text/html"
+
+
+def _new_sid(prefix: str) -> str:
+    return prefix + secrets.token_hex(16)
+
+
+# --------------------------------------------------------------------------- the simulator
+
+
+@dataclass
+class _Fetch:
+    """A TwiML document to request next."""
+
+    url: str
+    method: str = "POST"
+    params: dict[str, str] = field(default_factory=dict)
+    purpose: str = "action"
+    after: Callable[[], None] | None = None  # runs once the answer has arrived
+    caller_gone: bool = False  # requested, but the caller hung up: the answer is not run
+
+
+class _CallEnded(Exception):
+    """Internal: the call is over."""
+
+
+class CallSimulator:
+    """Play Twilio's part in calls to (and from) the application."""
+
+    def __init__(
+        self,
+        transport: Transport,
+        *,
+        base_url: str,
+        auth_token: str,
+        account_sid: str = DEFAULT_ACCOUNT_SID,
+        voice_path: str = "/ivr/voice",
+        status_path: str | None = "/ivr/status",
+        recordings: RecordingStore | None = None,
+        max_steps: int = 200,
+        on_event: Callable[[Event], None] | None = None,
+    ) -> None:
+        self.transport = transport
+        self.base_url = base_url.rstrip("/")
+        self.validator = RequestValidator(str(auth_token))
+        self.account_sid = account_sid
+        self.voice_path = voice_path
+        self.status_path = status_path
+        self.recordings = recordings
+        self.max_steps = max_steps
+        self.on_event = on_event
+
+    def url(self, path: str) -> str:
+        """Return the absolute URL of a path (an absolute URL is returned unchanged)."""
+        return urllib.parse.urljoin(self.base_url + "/", path)
+
+    def call(
+        self,
+        *,
+        to: str,
+        from_: str,
+        caller: Caller,
+        call_sid: str | None = None,
+        direction: str = "inbound",
+    ) -> Conversation:
+        """Simulate a call to the help line's voice URL and return what happened."""
+        run = _Call(self, caller, call_sid or _new_sid("CA"), from_, to, direction)
+        run.run(_Fetch(self.url(self.voice_path), purpose="voice"), first_status="ringing")
+        return run.conversation
+
+    def outbound(
+        self,
+        url: str,
+        *,
+        to: str,
+        from_: str,
+        caller: Caller,
+        call_sid: str | None = None,
+        answer: DialOutcome | str = "completed",
+        answered_by: str | None = None,
+    ) -> Conversation:
+        """Simulate a call the application placed (REST ``calls.create(url=...)``).
+
+        ``to`` is the person called, ``from_`` the help line's number, ``caller`` plays the
+        person called. ``answer`` says whether they pick up; if not, no TwiML is fetched and
+        only the status callback reports the outcome (busy, no-answer, ...).
+        ``answered_by`` adds the ``AnsweredBy`` parameter of answering machine detection.
+        """
+        outcome = answer if isinstance(answer, DialOutcome) else DialOutcome(answer)
+        run = _Call(self, caller, call_sid or _new_sid("CA"), from_, to, "outbound-api")
+        if answered_by is not None:
+            run.extra_params["AnsweredBy"] = answered_by
+        if outcome.status != "completed":
+            run.emit("dial_result", outcome.status, number=to, outbound=True)
+            run.finish(outcome.status, status=outcome.status)
+            return run.conversation
+        run.run(_Fetch(self.url(url), purpose="voice"), first_status="in-progress")
+        return run.conversation
+
+
+class _Call:
+    """The state of one simulated call."""
+
+    def __init__(
+        self,
+        sim: CallSimulator,
+        caller: Caller,
+        call_sid: str,
+        from_: str,
+        to: str,
+        direction: str,
+    ) -> None:
+        self.sim = sim
+        self.caller = caller
+        self.from_ = from_
+        self.to = to
+        self.direction = direction
+        self.call_status = "in-progress"
+        self.extra_params: dict[str, str] = {}
+        self.conversation = Conversation(call_sid=call_sid)
+        self.seconds = 0.0
+        self.steps = 0
+        self.heard: list[Event] = []
+        self.answered = False  # a verb other than <Reject> has run
+
+    # ----- bookkeeping
+
+    def emit(self, kind: str, text: str = "", /, **attrs: Any) -> Event:
+        event = Event(kind, text, attrs)
+        self.conversation.events.append(event)
+        if kind in ("say", "play", "pause"):
+            self.heard.append(event)
+        if self.sim.on_event is not None:
+            self.sim.on_event(event)
+        return event
+
+    def take_heard(self) -> list[Event]:
+        heard, self.heard = self.heard, []
+        return heard
+
+    def params(self, status: str | None = None) -> dict[str, str]:
+        return {
+            "AccountSid": self.sim.account_sid,
+            "ApiVersion": API_VERSION,
+            "CallSid": self.conversation.call_sid,
+            "CallStatus": status or self.call_status,
+            "Called": self.to,
+            "Caller": self.from_,
+            "Direction": self.direction,
+            "From": self.from_,
+            "To": self.to,
+            **self.extra_params,
+        }
+
+    def count_step(self, url: str) -> None:
+        self.steps += 1
+        if self.steps > self.sim.max_steps:
+            raise SimulatorError(
+                f"more than {self.sim.max_steps} TwiML documents in one call "
+                f"(a redirect loop?); last URL {url}",
+                self.conversation,
+            )
+
+    def send(self, url: str, method: str, form: dict[str, str]) -> HttpResult:
+        """Sign and send one request the way Twilio does."""
+        if method.upper() == "GET":
+            query = urllib.parse.urlencode(form)
+            url = f"{url}{'&' if '?' in url else '?'}{query}" if query else url
+            signature = self.sim.validator.compute_signature(url, {})
+            headers = {"X-Twilio-Signature": signature, "User-Agent": USER_AGENT}
+            return self.sim.transport(url, {}, headers, method="GET")
+        signature = self.sim.validator.compute_signature(url, form)
+        headers = {"X-Twilio-Signature": signature, "User-Agent": USER_AGENT}
+        return self.sim.transport(url, dict(form), headers)
+
+    def request_twiml(
+        self, fetch: _Fetch, form: dict[str, str]
+    ) -> tuple[ET.Element | None, str | None]:
+        """Request a document; return it, or None and what went wrong."""
+        self.count_step(fetch.url)
+        result = self.send(fetch.url, fetch.method, form)
+        self.emit(
+            "http",
+            f"{fetch.method} {fetch.url}",
+            url=fetch.url,
+            method=fetch.method,
+            form=form,
+            status=result.status,
+            purpose=fetch.purpose,
+            body=result.body,
+        )
+        if not 200 <= result.status < 300:
+            return None, f"HTTP {result.status} from {fetch.url}"
+        if not _is_twiml_content_type(result.content_type):
+            return None, f"unsupported content type {result.content_type!r} from {fetch.url}"
+        try:
+            return parse_twiml(result.body), None
+        except TwimlError as error:
+            return None, f"{error} at {fetch.url}"
+
+    def fetch(self, fetch: _Fetch, status: str | None = None) -> ET.Element:
+        """Request a TwiML document for the call; an application error ends the call."""
+        root, problem = self.request_twiml(fetch, {**self.params(status), **fetch.params})
+        if root is not None:
+            return root
+        # Twilio would play its fallback ("an application error has occurred") and hang up.
+        self.emit("error", problem or "", url=fetch.url)
+        self.answered = True
+        self.finish("error")
+        raise _CallEnded
+
+    def callback(self, kind: str, url: str, method: str, form: dict[str, str]) -> None:
+        """Send a status or recording callback; its answer is not TwiML and is ignored."""
+        result = self.send(url, method, form)
+        status = form.get("RecordingStatus") or form.get("CallStatus", "")
+        self.emit(
+            kind, status, url=url, method=method, form=form, status=result.status, body=result.body
+        )
+        if not 200 <= result.status < 300:
+            self.emit("error", f"HTTP {result.status} from {url} ({kind})", url=url, callback=kind)
+
+    def finish(self, ended_by: str, *, status: str = "completed", reason: str = "") -> None:
+        """End the call and post the call status callback."""
+        conversation = self.conversation
+        conversation.ended_by = ended_by
+        conversation.status = status
+        answered = status == "completed"
+        conversation.duration = max(1, round(self.seconds)) if answered else 0
+        self.call_status = status
+        if ended_by == "reject":
+            self.emit("reject", reason or "rejected", status=status)
+        elif answered:
+            self.emit("hangup", "", reason=ended_by)
+        if self.sim.status_path is not None:
+            form = self.params(status)
+            form["CallDuration"] = str(conversation.duration)
+            form["CallbackSource"] = "call-progress-events"
+            self.callback("status_callback", self.sim.url(self.sim.status_path), "POST", form)
+
+    # ----- the call
+
+    def run(self, first: _Fetch, *, first_status: str) -> None:
+        """Fetch and execute documents until the call ends."""
+        following: _Fetch | None = first
+        status: str | None = first_status
+        try:
+            while following is not None:
+                root = self.fetch(following, status)
+                status = None
+                if following.after is not None:
+                    following.after()
+                if following.caller_gone:
+                    self.finish("caller_hangup")
+                    return
+                following = self.execute(root, following.url)
+            self.finish("end_of_document")
+        except _CallEnded:
+            return
+
+    def execute(self, root: ET.Element, doc_url: str) -> _Fetch | None:
+        """Run the verbs of one document; return the next document to fetch, if any."""
+        for verb in root:
+            name = _tag(verb)
+            if name == "Reject":
+                reason = verb.get("reason", "rejected")
+                if self.answered:  # too late to refuse: the call was answered already
+                    self.finish("reject", reason=reason)
+                else:
+                    status = "busy" if reason == "busy" else "no-answer"
+                    self.finish("reject", status=status, reason=reason)
+                raise _CallEnded
+            self.answered = True
+            following: _Fetch | None = None
+            if name in ("Say", "Play", "Pause"):
+                self.play(verb)
+            elif name == "Gather":
+                following = self.gather(verb, doc_url)
+            elif name == "Record":
+                following = self.record(verb, doc_url)
+            elif name == "Dial":
+                following = self.dial(verb, doc_url)
+            elif name == "Redirect":
+                target = urllib.parse.urljoin(doc_url, _text(verb))
+                self.emit("redirect", target, **verb.attrib)
+                following = _Fetch(target, verb.get("method", "POST").upper(), purpose="redirect")
+            elif name == "Hangup":
+                self.finish("hangup")
+                raise _CallEnded
+            else:
+                self.emit("error", f"<{name}> is not supported by the simulator", verb=name)
+            if following is not None:
+                return following
+        return None
+
+    def play(self, verb: ET.Element, *, whisper: bool = False) -> None:
+        """Run a <Say>, <Play> or <Pause>; on the called party's leg it is a whisper."""
+        name = _tag(verb)
+        loops = max(_int(verb.get("loop"), 1), 1)
+        if name == "Say":
+            text = _text(verb)
+            self.seconds += max(len(text.split()) / WORDS_PER_SECOND, 0.5) * loops
+            self.emit("whisper" if whisper else "say", text, **verb.attrib)
+        elif name == "Play":
+            self.seconds += 3 * loops  # unknown length; a short prompt or a beep
+            self.emit("whisper" if whisper else "play", _text(verb), **verb.attrib)
+        elif name == "Pause":
+            length = _int(verb.get("length"), 1)
+            self.seconds += length
+            if not whisper:
+                self.emit("pause", str(length), **verb.attrib)
+
+    # ----- <Gather>
+
+    @staticmethod
+    def gather_info(verb: ET.Element, doc_url: str) -> GatherInfo:
+        attrs = dict(verb.attrib)
+        num_digits = _int(attrs.get("numDigits"), 0)
+        return GatherInfo(
+            action=urllib.parse.urljoin(doc_url, attrs.get("action") or doc_url),
+            method=attrs.get("method", "POST").upper(),
+            input=tuple(attrs.get("input", "dtmf").split()) or ("dtmf",),
+            num_digits=num_digits if num_digits > 0 else None,
+            finish_on_key=attrs.get("finishOnKey", "#"),
+            timeout=_int(attrs.get("timeout"), 5),
+            speech_timeout=attrs.get("speechTimeout"),
+            language=attrs.get("language"),
+            hints=tuple(h.strip() for h in attrs.get("hints", "").split(",") if h.strip()),
+            action_on_empty_result=_true(attrs.get("actionOnEmptyResult")),
+            prompts=[_text(child) for child in verb if _tag(child) == "Say"],
+            attrs=attrs,
+        )
+
+    @staticmethod
+    def collect_digits(info: GatherInfo, pressed: str) -> tuple[str, bool]:
+        """Apply finishOnKey and numDigits to the keys pressed.
+
+        Return Digits (without the finishing key) and whether input ended before the
+        timeout (finishing key pressed or numDigits reached).
+        """
+        digits = ""
+        for key in pressed:
+            if info.finish_on_key and key in info.finish_on_key:
+                return digits, True
+            digits += key
+            if info.num_digits is not None and len(digits) >= info.num_digits:
+                return digits, True
+        return digits, False
+
+    def gather(self, verb: ET.Element, doc_url: str) -> _Fetch | None:
+        info = self.gather_info(verb, doc_url)
+        for child in verb:
+            if _tag(child) in ("Say", "Play", "Pause"):
+                self.play(child)
+        self.emit("gather", " ".join(info.input), **info.attrs)
+        answer = self.caller.on_gather(info, self.take_heard())
+        params: dict[str, str] | None = None
+        if isinstance(answer, Hangup):
+            self.finish("caller_hangup")
+            raise _CallEnded
+        if isinstance(answer, Keys) and answer.digits:
+            digits, early = self.collect_digits(info, answer.digits)
+            if not info.accepts_keys:
+                digits, early = "", False
+            self.emit("keys", answer.digits, sent=digits, ignored=not info.accepts_keys)
+            self.seconds += len(answer.digits) * 0.5 + (0 if early else info.timeout)
+            if digits:
+                params = {"Digits": digits}
+        elif isinstance(answer, Speech) and answer.text.strip():
+            self.emit(
+                "speech", answer.text, confidence=answer.confidence, ignored=not info.accepts_speech
+            )
+            self.seconds += len(answer.text.split()) / WORDS_PER_SECOND + 1
+            if info.accepts_speech:
+                params = {"SpeechResult": answer.text}
+                if answer.confidence is not None:
+                    params["Confidence"] = f"{answer.confidence:g}"
+            else:
+                self.seconds += info.timeout
+        else:
+            self.emit("silence")
+            self.seconds += info.timeout
+        if params is None and info.action_on_empty_result:
+            params = {"Digits": ""} if info.accepts_keys else {}
+        if params is None:
+            return None  # no input: Twilio goes on with the verb after <Gather>
+        return _Fetch(info.action, info.method, params, purpose="gather")
+
+    # ----- <Record>
+
+    @staticmethod
+    def record_info(verb: ET.Element, doc_url: str) -> RecordInfo:
+        attrs = dict(verb.attrib)
+        callback = attrs.get("recordingStatusCallback")
+        events = attrs.get("recordingStatusCallbackEvent", "completed").replace(",", " ")
+        return RecordInfo(
+            action=urllib.parse.urljoin(doc_url, attrs.get("action") or doc_url),
+            method=attrs.get("method", "POST").upper(),
+            max_length=_int(attrs.get("maxLength"), 3600),
+            timeout=_int(attrs.get("timeout"), 5),
+            finish_on_key=attrs.get("finishOnKey", "1234567890*#"),
+            play_beep=attrs.get("playBeep", "true").lower() != "false",
+            trim=attrs.get("trim", "trim-silence"),
+            status_callback=urllib.parse.urljoin(doc_url, callback) if callback else None,
+            status_callback_method=attrs.get("recordingStatusCallbackMethod", "POST").upper(),
+            status_callback_events=tuple(events.split()) or ("completed",),
+            attrs=attrs,
+        )
+
+    def record(self, verb: ET.Element, doc_url: str) -> _Fetch | None:
+        info = self.record_info(verb, doc_url)
+        self.emit("record", "", beep=info.play_beep, **info.attrs)
+        message = self.caller.on_record(info, self.take_heard())
+        audio = message.audio()
+        duration = min(message.seconds(audio), float(info.max_length)) if audio else 0.0
+        if audio and message.duration is None:
+            audio = _truncate_wav(audio, duration)  # maxLength cuts the recording
+        if not audio or duration <= 0:
+            self.emit("message", "", duration=0.0)
+            self.seconds += info.timeout
+            if message.hangup:
+                self.finish("caller_hangup")
+                raise _CallEnded
+            return None  # an empty recording: Twilio skips action, goes on with the next verb
+
+        sid = _new_sid("RE")
+        self.conversation.recording_sids.append(sid)
+        if message.status == "completed" and self.sim.recordings is not None:
+            url = self.sim.recordings.save(sid, audio)
+        else:
+            url = f"https://api.twilio.com/{API_VERSION}/Accounts/{self.sim.account_sid}"
+            url += f"/Recordings/{sid}"
+        self.seconds += duration + (1 if info.play_beep else 0)
+        self.emit("message", sid, duration=duration, url=url, status=message.status)
+        if message.hangup:
+            digits = "hangup"
+            self.call_status = "completed"
+        elif "#" in info.finish_on_key:
+            digits = "#"
+        else:
+            digits = info.finish_on_key[:1] or "hangup"
+
+        def recording_callback(status: str) -> None:
+            if info.status_callback is None:
+                return
+            form = {
+                "AccountSid": self.sim.account_sid,
+                "CallSid": self.conversation.call_sid,
+                "RecordingSid": sid,
+                "RecordingUrl": url,
+                "RecordingStatus": status,
+                "RecordingChannels": "1",
+                "RecordingSource": "RecordVerb",
+            }
+            if status != "in-progress":
+                form["RecordingDuration"] = str(round(duration))
+            method = info.status_callback_method
+            self.callback("recording_callback", info.status_callback, method, form)
+
+        def after_action() -> None:
+            # Twilio posts the final recording status once the file is processed, which is
+            # in practice after the action request; the simulator sends it right after.
+            subscribed = info.status_callback_events
+            if message.status == "failed":
+                if "completed" in subscribed or "absent" in subscribed:
+                    recording_callback("failed")
+            elif message.status in subscribed:
+                recording_callback(message.status)
+
+        if "in-progress" in info.status_callback_events:
+            recording_callback("in-progress")
+        params = {
+            "RecordingUrl": url,
+            "RecordingDuration": str(round(duration)),
+            "RecordingSid": sid,
+            "Digits": digits,
+        }
+        return _Fetch(
+            info.action,
+            info.method,
+            params,
+            purpose="record",
+            after=after_action,
+            caller_gone=message.hangup,
+        )
+
+    # ----- <Dial>
+
+    @staticmethod
+    def dial_info(verb: ET.Element, doc_url: str) -> DialInfo:
+        attrs = dict(verb.attrib)
+        targets = []
+        for child in verb:
+            url = child.get("url")
+            targets.append(
+                DialTarget(
+                    _text(child),
+                    _tag(child).lower(),
+                    urllib.parse.urljoin(doc_url, url) if url else None,
+                    child.get("method", "POST").upper(),
+                )
+            )
+        if not targets and _text(verb):
+            targets.append(DialTarget(_text(verb)))
+        action = attrs.get("action")
+        return DialInfo(
+            targets=targets,
+            action=urllib.parse.urljoin(doc_url, action) if action else None,
+            method=attrs.get("method", "POST").upper(),
+            caller_id=attrs.get("callerId"),
+            timeout=_int(attrs.get("timeout"), 30),
+            attrs=attrs,
+        )
+
+    def dial(self, verb: ET.Element, doc_url: str) -> _Fetch | None:
+        info = self.dial_info(verb, doc_url)
+        numbers = ", ".join(info.numbers)
+        self.emit("dial", numbers, **info.attrs)
+        outcome: DialOutcome | str = self.caller.on_dial(info)
+        if isinstance(outcome, str):
+            outcome = DialOutcome(outcome)
+        dial_sid = _new_sid("CA")
+        bridged = False
+        talk = 0
+        if outcome.status == "completed":
+            target = next((t for t in info.targets if t.url), None)
+            bridged = target is None or self.whisper(target, info, dial_sid, outcome)
+            talk = outcome.duration if bridged else 0
+            self.seconds += talk + 5
+        else:
+            self.seconds += info.timeout if outcome.status == "no-answer" else 2
+        self.emit(
+            "dial_result",
+            outcome.status,
+            number=numbers,
+            sid=dial_sid,
+            duration=talk,
+            bridged=bridged,
+        )
+        if outcome.caller_hangs_up:
+            self.call_status = "completed"
+        if info.action is None:
+            if outcome.caller_hangs_up:
+                self.finish("caller_hangup")
+                raise _CallEnded
+            return None  # no action: Twilio goes on with the next verb
+        params = {
+            "DialCallStatus": outcome.status,
+            "DialCallSid": dial_sid,
+            "DialCallDuration": str(talk),
+            "DialBridged": "true" if bridged else "false",
+        }
+        return _Fetch(
+            info.action, info.method, params, purpose="dial", caller_gone=outcome.caller_hangs_up
+        )
+
+    def whisper(
+        self, target: DialTarget, info: DialInfo, dial_sid: str, outcome: DialOutcome
+    ) -> bool:
+        """Run the called party's whisper document; return whether the call is bridged."""
+        assert target.url is not None
+        caller_id = info.caller_id or self.from_
+        leg = {
+            "AccountSid": self.sim.account_sid,
+            "ApiVersion": API_VERSION,
+            "CallSid": dial_sid,
+            "ParentCallSid": self.conversation.call_sid,
+            "CallStatus": "in-progress",
+            "Direction": "outbound-dial",
+            "From": caller_id,
+            "Caller": caller_id,
+            "To": target.address,
+            "Called": target.address,
+        }
+        keys = outcome.whisper_keys
+        fetch: _Fetch | None = _Fetch(target.url, target.method, purpose="whisper")
+        while fetch is not None:
+            root, problem = self.request_twiml(fetch, {**leg, **fetch.params})
+            if root is None:
+                self.emit("error", f"{problem} (called party's leg)", url=fetch.url)
+                return False
+            doc_url, fetch = fetch.url, None
+            for verb in root:
+                name = _tag(verb)
+                if name in ("Say", "Play", "Pause"):
+                    self.play(verb, whisper=True)
+                elif name == "Gather":
+                    gather = self.gather_info(verb, doc_url)
+                    for child in verb:
+                        if _tag(child) in ("Say", "Play", "Pause"):
+                            self.play(child, whisper=True)
+                    digits = self.collect_digits(gather, keys)[0] if keys else ""
+                    keys = ""
+                    if digits or gather.action_on_empty_result:
+                        params = {"Digits": digits}
+                        fetch = _Fetch(gather.action, gather.method, params, purpose="whisper")
+                        break
+                elif name == "Redirect":
+                    target_url = urllib.parse.urljoin(doc_url, _text(verb))
+                    method = verb.get("method", "POST").upper()
+                    fetch = _Fetch(target_url, method, purpose="whisper")
+                    break
+                elif name in ("Hangup", "Reject"):
+                    return False
+        return True

@@ -1,0 +1,528 @@
+"""The phone flow: thin webhook views. Each step is one POST endpoint named after it."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Blueprint, current_app, request, send_file
+from werkzeug.exceptions import HTTPException, NotFound
+
+from callbacks import service as callbacks
+from helpline import clock, phones, russian, service, telephony, worktime
+from helpline.models import DutyKind, Organization
+from ivr import speech, twiml
+from ivr.security import twilio_only
+from tickets import service as tickets
+from tickets.models import Call, Channel, TicketStatus
+
+bp = Blueprint("ivr", __name__, url_prefix="/ivr")
+log = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 3  # the menu is said once and repeated at most twice, then: voice message
+SPEECH_LIMIT = 500  # characters of SpeechResult worth matching; the rest is noise
+
+CLOSED_PROMPT = {
+    worktime.ClosedReason.HOLIDAY: "CLOSED_HOLIDAY",
+    worktime.ClosedReason.WEEKEND: "CLOSED_WEEKEND",
+    worktime.ClosedReason.CLOSED_DAY: "CLOSED_DAY",
+    worktime.ClosedReason.OUTSIDE_HOURS: "CLOSED_HOURS",
+    worktime.ClosedReason.NOBODY_ON_DUTY: "CLOSED_NOBODY",
+}
+
+
+# --- request helpers ---------------------------------------------------------------------
+
+
+def _form(name: str, limit: int = 200) -> str:
+    return (request.form.get(name) or "")[:limit].strip()
+
+
+def _caller() -> str | None:
+    """The caller's number in E.164, or None when withheld or malformed."""
+    return phones.normalize(_form("From", 40))
+
+
+def _attempt() -> int:
+    try:
+        return max(1, min(int(request.args.get("attempt", 1)), MAX_ATTEMPTS))
+    except ValueError:
+        return 1
+
+
+def _context() -> tuple[Organization | None, Call]:
+    org = service.find_by_number(_form("To", 40))
+    call = tickets.record_call(
+        _form("CallSid", 64) or "unknown",
+        org=org,
+        from_number=_caller(),
+        to_number=phones.normalize(_form("To", 40)),
+        direction=_form("Direction", 20) or "inbound",
+    )
+    return org, call
+
+
+def _say(org: Organization | None) -> twiml.Speaker:
+    return twiml.Speaker(org.prompt_overrides if org else None)
+
+
+def _school_number(org: Organization) -> str | None:
+    return phones.normalize(_form("To", 40)) or (org.phones[0].number if org.phones else None)
+
+
+def _choice(options: dict[str, list[str]], digits: dict[str, str]) -> tuple[str | None, bool]:
+    """What the caller picked (a code), and whether they said or pressed anything at all."""
+    pressed = _form("Digits", 20)
+    said = (request.form.get("SpeechResult") or "")[:SPEECH_LIMIT]
+    if pressed:
+        return digits.get(pressed), True
+    if said.strip():
+        return speech.match(said, _form("Confidence", 20), options), True
+    return None, False
+
+
+# --- the call ------------------------------------------------------------------------------
+
+
+@bp.post("/voice")
+@twilio_only
+def voice():
+    """A call comes in: greet, tell a repeat caller about their ticket, ask who is calling."""
+    org, call = _context()
+    if org is None:
+        log.warning("call %s to a number no organization owns", call.call_sid)
+        return twiml.respond(twiml.said_and_hangup(_say(None), "UNKNOWN_NUMBER"))
+    say = _say(org)
+    lines, offer = _repeat_caller_lines(org, call)
+    return twiml.respond(twiml.greeting(say, org.name, lines, _role_hints(org),
+                                        repeat_offer=offer))
+
+
+def _repeat_caller_lines(org: Organization, call: Call) -> tuple[list[str], bool]:
+    ticket = tickets.find_open_for_caller(org, call.from_number)
+    if ticket is None:
+        return [], False
+    tickets.set_call_state(call, repeat_ticket=ticket.id)
+    if ticket.status == TicketStatus.ESCALATED:
+        status = _prompt(org, "REPEAT_STATUS_ESCALATED")
+    elif ticket.status == TicketStatus.IN_PROGRESS:
+        status = _prompt(org, "REPEAT_STATUS_WORKING")
+    else:
+        callback = callbacks.active_for(ticket)
+        when = callbacks.promise_time(callback, org) if callback else None
+        status = (
+            _prompt(org, "REPEAT_STATUS_PLANNED", when=_say_when(org, when))
+            if when else _prompt(org, "CALLBACK_SOON")
+        )
+    number = russian.say_digits_grouped(str(ticket.number))
+    return [_prompt(org, "REPEAT_CALLER", number=number, status=status)], True
+
+
+def _prompt(org: Organization, key: str, **params) -> str:
+    return _say(org).render(key, **params)
+
+
+def _say_when(org: Organization, when) -> str:
+    local_today = clock.now().astimezone(when.tzinfo).date()
+    return russian.say_when(when, today=local_today)
+
+
+def _role_hints(org: Organization) -> list[str]:
+    return [k for r in org.roles for k in (r.keywords or ())]
+
+
+@bp.post("/menu")
+@twilio_only
+def menu():
+    """The role menu again (after the information option)."""
+    org, _call = _context()
+    if org is None:
+        return twiml.respond(twiml.said_and_hangup(_say(None), "UNKNOWN_NUMBER"))
+    return twiml.respond(twiml.role_menu(_say(org), _role_hints(org), attempt=1))
+
+
+@bp.post("/role")
+@twilio_only
+def role():
+    """The caller chose a role (1 parent, 2 staff), the information (3), or to add a message (9)."""
+    org, call = _context()
+    if org is None:
+        return twiml.respond(twiml.said_and_hangup(_say(None), "UNKNOWN_NUMBER"))
+    say = _say(org)
+    options = {r.code: list(r.keywords or ()) for r in org.roles}
+    digits = {r.digit: r.code for r in org.roles} | {"3": "info", "9": "add"}
+    choice, answered = _choice(options, digits)
+    if choice == "info":
+        return _information(org)
+    if choice == "add" and (call.state or {}).get("repeat_ticket"):
+        tickets.set_call_state(call, adding=True)
+        return _voicemail(org, call, reason=None)
+    if choice in options:
+        tickets.update_call(call, role=choice)
+        return _topic_menu(org, choice, attempt=1)
+    attempt = _attempt()
+    if attempt >= MAX_ATTEMPTS:
+        return _voicemail(org, call, reason=None, after_retries=True)
+    problem = "NOT_UNDERSTOOD" if answered else "NO_INPUT"
+    return twiml.respond(twiml.role_menu(say, _role_hints(org), attempt=attempt + 1,
+                                         problem=problem))
+
+
+def _topic_menu(org: Organization, role: str, *, attempt: int, problem: str | None = None):
+    topics = service.topics_for(org, role)[:9]
+    items = [(str(i), t.name) for i, t in enumerate(topics, start=1)]
+    hints = [k for t in topics for k in (t.keywords or ())]
+    return twiml.respond(twiml.topic_menu(_say(org), role, items, hints, attempt=attempt,
+                                          problem=problem))
+
+
+@bp.post("/topic")
+@twilio_only
+def topic():
+    """The caller chose a topic: put them through if someone is on duty, else take a message."""
+    org, call = _context()
+    if org is None:
+        return twiml.respond(twiml.said_and_hangup(_say(None), "UNKNOWN_NUMBER"))
+    role_code = request.args.get("role") or call.role
+    if role_code not in {r.code for r in org.roles}:
+        return twiml.respond(twiml.role_menu(_say(org), _role_hints(org), attempt=1))
+    topics = service.topics_for(org, role_code)[:9]
+    options = {t.code: list(t.keywords or ()) for t in topics}
+    digits = {str(i): t.code for i, t in enumerate(topics, start=1)}
+    choice, answered = _choice(options, digits)
+    if choice is None:
+        attempt = _attempt()
+        if attempt >= MAX_ATTEMPTS:
+            return _voicemail(org, call, reason=None, after_retries=True)
+        return _topic_menu(org, role_code, attempt=attempt + 1,
+                           problem="NOT_UNDERSTOOD" if answered else "NO_INPUT")
+    tickets.update_call(call, role=role_code, topic=choice)
+    return _route(org, call)
+
+
+def _route(org: Organization, call: Call):
+    openness = worktime.is_open(
+        service.schedule_for(org), clock.now(), kind=DutyKind.CONSULTATION.value,
+        role=call.role, topic=call.topic,
+    )
+    numbers = [u.phone for u in service.users_by_id(openness.user_ids) if u.phone]
+    if openness.open and numbers:
+        tickets.update_call(call, outcome="ringing")
+        return twiml.respond(twiml.dial_consultants(
+            _say(org), numbers, caller_id=_school_number(org), role=call.role, topic=call.topic
+        ))
+    reason = openness.reason or worktime.ClosedReason.NOBODY_ON_DUTY
+    return _voicemail(org, call, reason=reason)
+
+
+@bp.post("/dialed")
+@twilio_only
+def dialed():
+    """The consultant's phone stopped ringing: talked, or nobody answered."""
+    org, call = _context()
+    if org is None:
+        return twiml.respond(twiml.said_and_hangup(_say(None), "UNKNOWN_NUMBER"))
+    if _form("DialCallStatus", 20) == "completed":
+        tickets.update_call(call, outcome="live")
+        return twiml.respond(twiml.goodbye(_say(org)))
+    return _voicemail(org, call, reason="busy")
+
+
+def _voicemail(org: Organization, call: Call, *, reason, after_retries: bool = False):
+    """Say why and when, then record. A withheld number is asked for one first."""
+    state = call.state or {}
+    if call.from_number is None and not state.get("callback_number") and not state.get(
+        "number_skipped"
+    ):
+        tickets.set_call_state(call, pending_reason=str(reason) if reason else None)
+        return twiml.respond(twiml.ask_number(_say(org), then="voicemail", attempt=1,
+                                              key="ANON_ENTER_NUMBER"))
+    lines: list[tuple[str, dict]] = []
+    if after_retries:
+        lines.append(("TO_VOICEMAIL_AFTER_RETRIES", {}))
+    if reason == "busy":
+        lines.append(("ALL_BUSY", {}))
+    elif reason in CLOSED_PROMPT:
+        lines.append((CLOSED_PROMPT[reason], {}))
+        hours = worktime.describe_hours(
+            service.schedule_for(org), kind=DutyKind.CONSULTATION.value, role=call.role,
+            topic=call.topic,
+        )
+        lines.append(("OPEN_HOURS", {"hours": hours}))
+    tickets.update_call(call, outcome="voicemail")
+    return twiml.respond(twiml.voicemail(_say(org), lines))
+
+
+@bp.post("/recorded")
+@twilio_only
+def recorded():
+    """The <Record> action: register the ticket, say its number and when we call back."""
+    org, call = _context()
+    if org is None:
+        return twiml.respond(twiml.said_and_hangup(_say(None), "UNKNOWN_NUMBER"))
+    say = _say(org)
+    state = call.state or {}
+    has_audio = bool(_form("RecordingUrl", 500)) and not request.args.get("empty")
+    lines: list[tuple[str, dict]] = []
+    if not has_audio:
+        lines.append(("NO_MESSAGE", {}))
+
+    repeat = state.get("repeat_ticket")
+    existing = tickets.find_by_call(call.call_sid)
+    if existing is None and repeat and state.get("adding"):
+        existing = tickets.get(org.id, repeat)
+        if existing is not None:
+            tickets.link_call(call, existing)
+    if existing is not None and existing.call_sid != call.call_sid:
+        ticket = existing
+        lines.append(("MESSAGE_ADDED",
+                      {"number": russian.say_digits_grouped(str(ticket.number))}))
+    else:
+        ticket = existing or tickets.open_ticket(
+            org=org,
+            call_sid=call.call_sid,
+            caller_number=call.from_number,
+            callback_number=state.get("callback_number"),
+            role=call.role,
+            topic=call.topic,
+            channel=Channel.VOICEMAIL if has_audio else Channel.MISSED_CALL,
+        )
+        lines.append(("TICKET_CREATED",
+                      {"number": russian.say_digits_grouped(str(ticket.number))}))
+    callback = callbacks.request_callback(ticket)
+    when = callbacks.promise_time(callback, org)
+    if when is not None:
+        lines.append(("CALLBACK_PLANNED", {"when": _say_when(org, when)}))
+    else:
+        lines.append(("CALLBACK_SOON", {}))
+    return twiml.respond(twiml.ticket_registered(say, lines))
+
+
+@bp.post("/after-message")
+@twilio_only
+def after_message():
+    org, _call = _context()
+    if org is None:
+        return twiml.respond(twiml.said_and_hangup(_say(None), "UNKNOWN_NUMBER"))
+    if _form("Digits", 20) == "1":
+        return twiml.respond(twiml.ask_number(_say(org), then="done", attempt=1))
+    return twiml.respond(twiml.goodbye(_say(org)))
+
+
+@bp.post("/number")
+@twilio_only
+def number():
+    """Digits of a callback number typed on the keypad (ended by #)."""
+    org, call = _context()
+    if org is None:
+        return twiml.respond(twiml.said_and_hangup(_say(None), "UNKNOWN_NUMBER"))
+    then = "voicemail" if request.args.get("then") == "voicemail" else "done"
+    typed = "".join(ch for ch in _form("Digits", 30) if ch.isdigit())
+    e164 = phones.normalize(typed) if 10 <= len(typed) <= 12 else None
+    if e164 is not None and e164.startswith("+7"):
+        tickets.set_call_state(call, pending_number=e164)
+        return twiml.respond(twiml.read_back_number(_say(org), russian.say_phone(e164),
+                                                    then=then))
+    attempt = _attempt()
+    if attempt >= MAX_ATTEMPTS:
+        return _number_given_up(org, call, then)
+    key = "ANON_ENTER_NUMBER" if then == "voicemail" else "ENTER_NUMBER"
+    return twiml.respond(twiml.ask_number(
+        _say(org), then=then, attempt=attempt + 1, key=key,
+        problem="NUMBER_INVALID" if typed else "NO_INPUT",
+    ))
+
+
+def _number_given_up(org: Organization, call: Call, then: str):
+    tickets.set_call_state(call, number_skipped=True)
+    if then == "voicemail":
+        return _voicemail(org, call, reason=_pending_reason(call))
+    return twiml.respond(twiml.goodbye(_say(org), "NUMBER_SKIPPED"))
+
+
+def _pending_reason(call: Call):
+    reason = (call.state or {}).get("pending_reason")
+    if reason == "busy":
+        return "busy"
+    try:
+        return worktime.ClosedReason(reason) if reason else None
+    except ValueError:
+        return None
+
+
+@bp.post("/number-confirm")
+@twilio_only
+def number_confirm():
+    org, call = _context()
+    if org is None:
+        return twiml.respond(twiml.said_and_hangup(_say(None), "UNKNOWN_NUMBER"))
+    then = "voicemail" if request.args.get("then") == "voicemail" else "done"
+    pending = (call.state or {}).get("pending_number")
+    key = "ANON_ENTER_NUMBER" if then == "voicemail" else "ENTER_NUMBER"
+    if _form("Digits", 20) != "1" or not pending:
+        return twiml.respond(twiml.ask_number(_say(org), then=then, attempt=1, key=key))
+    tickets.set_call_state(call, callback_number=pending, pending_number=None)
+    if then == "voicemail":
+        return _voicemail(org, call, reason=_pending_reason(call))
+    ticket = tickets.find_by_call(call.call_sid)
+    if ticket is not None:
+        tickets.set_callback_number(ticket, pending)
+        callback = callbacks.active_for(ticket)
+        if callback is not None:
+            callbacks.change_phone(callback, pending)
+    return twiml.respond(twiml.goodbye(_say(org), "NUMBER_SAVED"))
+
+
+# --- information and the vendor ------------------------------------------------------------
+
+
+def _information(org: Organization):
+    schedule = service.schedule_for(org)
+    hours = worktime.describe_hours(schedule, kind=DutyKind.CONSULTATION.value)
+    vendor = service.vendor_schedule(org)
+    vendor_hours = worktime.describe_hours(vendor, listener_timezone=org.timezone)
+    days = russian.plural(org.sla_working_days, "рабочего дня", "рабочих дней", "рабочих дней")
+    lines: list[tuple[str, dict]] = [("INFO_HOURS", {"hours": hours})]
+    if org.contact_phone:
+        lines.append(("INFO_CONTACTS", {
+            "phone": russian.say_phone(org.contact_phone),
+            "email": _spell_email(org.contact_email or ""),
+        }))
+    lines.append(("INFO_SLA", {"days": days}))
+    can_transfer = False
+    if org.vendor_phones:
+        lines.append(("INFO_VENDOR", {
+            "journal": org.journal_system or org.vendor_name,
+            "phone": russian.say_phone(org.vendor_phones[0]),
+            "note": f", {org.vendor_phone_note}" if org.vendor_phone_note else "",
+            "email": _spell_email(org.vendor_email or ""),
+            "hours": vendor_hours,
+        }))
+        can_transfer = worktime.is_open(vendor, clock.now()).open
+    return twiml.respond(twiml.information(_say(org), lines, can_transfer=can_transfer))
+
+
+def _spell_email(email: str) -> str:
+    """Make an address sayable: «support собака school точка mosreg точка ru»."""
+    return email.replace("@", " собака ").replace(".", " точка ").replace("-", " дефис ")
+
+
+@bp.post("/vendor")
+@twilio_only
+def vendor():
+    """From the information: 1 = transfer to the vendor's support (in its hours), * = menu."""
+    org, call = _context()
+    if org is None:
+        return twiml.respond(twiml.said_and_hangup(_say(None), "UNKNOWN_NUMBER"))
+    say = _say(org)
+    if _form("Digits", 20) == "1" and org.vendor_phones:
+        schedule = service.vendor_schedule(org)
+        if worktime.is_open(schedule, clock.now()).open:
+            tickets.update_call(call, outcome="transferred")
+            return twiml.respond(twiml.transfer(say, org.vendor_phones[0], _school_number(org)))
+        hours = worktime.describe_hours(schedule, listener_timezone=org.timezone)
+        response = twiml.role_menu(say, _role_hints(org), attempt=1)
+        return twiml.respond(_prepend(say, response, "VENDOR_CLOSED", hours=hours))
+    return twiml.respond(twiml.role_menu(say, _role_hints(org), attempt=1))
+
+
+def _prepend(say: twiml.Speaker, response, key: str, **params):
+    from twilio.twiml.voice_response import VoiceResponse
+
+    out = VoiceResponse()
+    say(out, key, **params)
+    for verb in response.verbs:
+        out.append(verb)
+    return out
+
+
+# --- callbacks from Twilio: status and recordings ---------------------------------------------
+
+
+@bp.post("/recording-status")
+@twilio_only
+def recording_status():
+    """recordingStatusCallback: attach the recording; transcription picks it up later."""
+    sid = _form("RecordingSid", 64)
+    call_sid = _form("CallSid", 64)
+    if sid and call_sid:
+        duration = _form("RecordingDuration", 10)
+        tickets.attach_recording(
+            call_sid=call_sid,
+            recording_sid=sid,
+            url=_form("RecordingUrl", 500) or None,
+            status=_form("RecordingStatus", 20) or "completed",
+            duration=int(duration) if duration.isdigit() else None,
+            data_dir=current_app.config["DATA_DIR"],
+        )
+    return "", 204
+
+
+KNOWN_STATUSES = {"queued", "initiated", "ringing", "in-progress", "completed", "busy",
+                  "failed", "no-answer", "canceled"}
+
+
+@bp.post("/status")
+@twilio_only
+def status():
+    """The call status callback: remember how the call ended."""
+    call_status = _form("CallStatus", 20)
+    call_sid = _form("CallSid", 64)
+    if call_status in KNOWN_STATUSES and call_sid:
+        duration = _form("CallDuration", 10)
+        tickets.finish_call(call_sid, call_status,
+                            int(duration) if duration.isdigit() else None)
+    elif call_status:
+        log.warning("unknown CallStatus %r for call %s", call_status, call_sid)
+    return "", 204
+
+
+# --- local telephony: recordings the simulator made ----------------------------------------
+
+
+@bp.get("/simulator/recordings/<sid>")
+def simulator_recording(sid: str):
+    """Serve a simulator recording, as Twilio serves RecordingUrl (local telephony only)."""
+    port = telephony.get()
+    if current_app.config["TELEPHONY"] != "local" or not sid.startswith("RE") or not sid.isalnum():
+        raise NotFound()
+    path = port.recordings_dir / f"{sid.removesuffix('.wav')}.wav"
+    if not path.is_file():
+        raise NotFound()
+    auth = request.authorization
+    token = current_app.config["WEBHOOK_AUTH_TOKEN"]
+    if auth is None or auth.password != token:
+        return "", 401, {"WWW-Authenticate": 'Basic realm="recordings"'}
+    return send_file(path, mimetype="audio/wav")
+
+
+# --- the last line of defence ----------------------------------------------------------------
+
+
+@bp.post("/fallback-recorded")
+@twilio_only
+def fallback_recorded():
+    """The apology's <Record> action: keep the message whatever else is broken."""
+    tickets.store_minimal(
+        data_dir=current_app.config["DATA_DIR"],
+        call_sid=_form("CallSid", 64) or "unknown",
+        to_number=_form("To", 40),
+        from_number=_form("From", 40),
+        recording_url=_form("RecordingUrl", 500) or None,
+        recording_sid=_form("RecordingSid", 64) or None,
+    )
+    return twiml.respond(twiml.said_and_hangup(twiml.Speaker(), "APOLOGY_SAVED"))
+
+
+@bp.errorhandler(Exception)
+def failed(error: Exception):
+    """Never let Twilio read its English "application error": apologise and take a message."""
+    if isinstance(error, HTTPException) and error.code is not None and error.code < 500:
+        return error
+    log.exception("IVR webhook %s failed", request.path)
+    try:
+        from helpline.extensions import db
+
+        db.session.rollback()
+    except Exception:  # the database may be what failed
+        log.exception("rollback after a webhook failure failed too")
+    return twiml.respond(twiml.apology())

@@ -1,0 +1,52 @@
+"""`helpline call`: the simulator in a terminal, scripted or interactive."""
+
+from pathlib import Path
+
+from sqlalchemy import select
+
+from helpline.cli import cli
+from helpline.extensions import db
+from tests.conftest import make_wav
+from tickets.models import Recording, Ticket
+
+
+def test_scripted_call_prints_the_conversation_and_leaves_a_ticket(demo, tmp_path):
+    wav = tmp_path / "message.wav"
+    wav.write_bytes(make_wav(6))
+    result = demo.test_cli_runner().invoke(cli, [
+        "call", "--to", "+74950000019", "--at", "2026-11-28 22:00", "--keys", "1,2",
+        "--message", str(wav),
+    ])
+    assert result.exit_code == 0, result.output
+    out = result.output
+    assert "Линия: Здравствуйте!" in out and "Звонящий: нажимает 1" in out
+    assert "[запись сообщения: 6.0 с]" in out
+    assert "Мы перезвоним вам в понедельник, 30 ноября, после 9 часов." in out
+    with demo.app_context():
+        ticket = db.session.scalars(select(Ticket)).one()
+        recording = db.session.scalars(select(Recording)).one()
+        assert recording.ticket_id == ticket.id and ticket.topic == "grades"
+        stored = Path(demo.config["DATA_DIR"]) / "simulator-recordings"
+        assert (stored / f"{recording.recording_sid}.wav").read_bytes() == wav.read_bytes()
+
+
+def test_interactive_call_reads_keys_from_stdin(demo):
+    result = demo.test_cli_runner().invoke(
+        cli, ["call", "--at", "2026-11-30 13:30"], input="1\n1\n\n",
+    )
+    assert result.exit_code == 0, result.output
+    assert "Соединяю с консультантом" in result.output
+
+
+def test_bad_moment_is_a_usage_error(demo):
+    result = demo.test_cli_runner().invoke(cli, ["call", "--at", "next friday", "--keys", "1"])
+    assert result.exit_code == 2 and "--at must look like" in result.output
+
+
+def test_missing_tables_give_advice(app):
+    from helpline.extensions import db as database
+
+    with app.app_context():
+        database.drop_all()
+    result = app.test_cli_runner().invoke(cli, ["demo"])
+    assert result.exit_code == 1 and "helpline db upgrade" in result.output
