@@ -1,0 +1,213 @@
+"""From a recording to a transcript on the ticket: download, checksum, Vosk, suggestions."""
+
+import hashlib
+import multiprocessing
+import os
+import threading
+from datetime import datetime, timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import ClassVar
+from zoneinfo import ZoneInfo
+
+import pytest
+import time_machine
+from sqlalchemy import select
+
+from callbacks.models import Callback
+from helpline import telephony
+from helpline.extensions import db
+from helpline.simulator import Keys, Message, ScriptedCaller
+from tests.conftest import PARENT_NUMBER, SCHOOL_NUMBER, make_wav
+from tickets import jobs
+from tickets.models import Recording, Ticket, TranscriptionState
+
+SATURDAY_NIGHT = datetime(2026, 11, 28, 22, 0, tzinfo=ZoneInfo("Europe/Moscow"))
+
+
+@pytest.fixture(autouse=True)
+def saturday_night():
+    """Every test runs on one clock: messages left on Saturday night, processed after."""
+    with time_machine.travel(SATURDAY_NIGHT, tick=True) as traveller:
+        yield traveller
+
+
+def leave_message(phone, wav: bytes):
+    phone.call(to=SCHOOL_NUMBER, from_=PARENT_NUMBER,
+               caller=ScriptedCaller([Keys("1"), Keys("1"), Message(wav)]))
+
+
+def recording(app) -> Recording:
+    with app.app_context():
+        rec = db.session.scalars(select(Recording)).one()
+        db.session.expunge(rec)
+        return rec
+
+
+@pytest.mark.vosk
+def test_message_becomes_a_transcript_with_suggestions(app, phone, vosk_model, shared_dir):
+    wav = (shared_dir / "audio/ru-speech/8k/voxforge_ru_0022.wav").read_bytes()
+    leave_message(phone, wav)
+    app.config["VOSK_MODEL"] = vosk_model
+    [outcome] = jobs.run_pending(app)
+    assert outcome.state == TranscriptionState.DONE, outcome.error
+    rec = recording(app)
+    assert rec.sha256 == hashlib.sha256(wav).hexdigest() and rec.size == len(wav)
+    stored = Path(app.config["DATA_DIR"]) / rec.path
+    assert stored.read_bytes() == wav
+    with app.app_context():
+        ticket = db.session.scalars(select(Ticket)).one()
+        transcript = db.session.get(Recording, rec.id).transcript
+        assert transcript.words and transcript.model.endswith(Path(vosk_model).name)
+        assert 0 < transcript.duration < 30
+        assert all(w["start"] <= w["end"] for w in transcript.words)
+        assert {"phone", "class", "topic", "abusive"} <= set(ticket.suggestions)
+        assert ticket.topic == "login"  # the caller's choice stays
+        assert db.session.scalars(select(Callback)).one().ticket_id == ticket.id
+    assert jobs.run_pending(app) == []  # nothing left: done once
+
+
+def test_without_a_model_the_message_waits_and_is_kept(app, phone, vosk_model):
+    leave_message(phone, make_wav(3))
+    app.config["VOSK_MODEL"] = ""
+    [outcome] = jobs.run_pending(app)
+    assert outcome.state == TranscriptionState.NO_MODEL
+    rec = recording(app)
+    assert rec.path and "HELPLINE_VOSK_MODEL" in rec.last_error
+    assert jobs.run_pending(app) == []  # not retried in a loop while there is no model
+    app.config["VOSK_MODEL"] = vosk_model
+    [outcome] = jobs.run_pending(app)
+    assert outcome.state == TranscriptionState.DONE
+
+
+def test_a_broken_model_is_a_clear_state_not_a_crash(app, phone, tmp_path):
+    leave_message(phone, make_wav(3))
+    broken = tmp_path / "not-a-model"
+    broken.mkdir()
+    app.config["VOSK_MODEL"] = str(broken)
+    [outcome] = jobs.run_pending(app)
+    assert outcome.state == TranscriptionState.NO_MODEL
+    assert "not-a-model" in recording(app).last_error
+
+
+class FlakyRecordings(BaseHTTPRequestHandler):
+    """Twilio's recording URL: Basic auth, fails `failures` times with a 503 first."""
+
+    failures = 2
+    wav = b""
+    seen: ClassVar[list] = []
+
+    def do_GET(self):
+        self.seen.append((self.path, self.headers.get("Authorization")))
+        if len(self.seen) <= self.failures:
+            self.send_response(503)
+            self.end_headers()
+            return
+        self.send_response(200)
+        self.send_header("Content-Type", "audio/x-wav")
+        self.send_header("Content-Length", str(len(self.wav)))
+        self.end_headers()
+        self.wfile.write(self.wav)
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def recordings_server():
+    FlakyRecordings.seen = []
+    FlakyRecordings.wav = make_wav(3)
+    server = ThreadingHTTPServer(("127.0.0.1", 0), FlakyRecordings)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    server.server_close()
+
+
+def twilio_port(app):
+    cfg = app.config
+    port = telephony.TwilioTelephony(cfg["TWILIO_ACCOUNT_SID"], cfg["TWILIO_AUTH_TOKEN"],
+                                     attempts=4, backoff=0.01)
+    app.extensions["telephony"] = port
+    return port
+
+
+def point_recording_at(app, url):
+    with app.app_context():
+        rec = db.session.scalars(select(Recording)).one()
+        rec.remote_url = url
+        db.session.commit()
+
+
+def test_download_that_fails_twice_then_succeeds(app, phone, recordings_server):
+    leave_message(phone, make_wav(3))
+    twilio_port(app)
+    point_recording_at(app, f"{recordings_server}/2010-04-01/Accounts/AC/Recordings/RE1")
+    [outcome] = jobs.run_pending(app)
+    assert outcome.state == TranscriptionState.NO_MODEL  # downloaded; no model configured
+    assert len(FlakyRecordings.seen) == 3
+    path, auth = FlakyRecordings.seen[-1]
+    assert path.endswith("RE1.wav") and auth.startswith("Basic ")
+    assert recording(app).sha256 == hashlib.sha256(FlakyRecordings.wav).hexdigest()
+
+
+def test_download_that_keeps_failing_is_retried_later_then_given_up(app, phone,
+                                                                    recordings_server,
+                                                                    saturday_night):
+    FlakyRecordings.failures = 10**6
+    try:
+        leave_message(phone, make_wav(3))
+        twilio_port(app)
+        url = f"{recordings_server}/Recordings/RE2"
+        point_recording_at(app, url)
+        states = []
+        for _ in range(jobs.MAX_ATTEMPTS):
+            [outcome] = jobs.run_pending(app)
+            states.append(outcome.state)
+            assert jobs.run_pending(app) == []  # backing off: not claimed again at once
+            saturday_night.shift(timedelta(hours=1))
+        assert states[:-1] == [TranscriptionState.WAITING] * (jobs.MAX_ATTEMPTS - 1)
+        assert states[-1] == TranscriptionState.FAILED
+        rec = recording(app)
+        assert rec.remote_url == url and rec.path is None and "503" in rec.last_error
+        with app.app_context():
+            assert db.session.scalars(select(Ticket)).one().is_open
+    finally:
+        FlakyRecordings.failures = 2
+
+
+def test_two_workers_never_take_the_same_recording(app, phone):
+    for _ in range(4):
+        leave_message(phone, make_wav(3))
+    with app.app_context():
+        first = jobs.claim("worker-a", limit=3)
+        second = jobs.claim("worker-b", limit=3)
+    assert len(first) == 3 and len(second) == 1 and not set(first) & set(second)
+
+
+def _crash_after_claim(config, moment):
+    """A worker that claims its work and dies before finishing (a killed process)."""
+    from helpline.app import create_app
+
+    time_machine.travel(moment, tick=True).start()
+    app = create_app(config)
+    with app.app_context():
+        jobs.claim("doomed-worker", limit=5)
+    os._exit(1)
+
+
+def test_worker_killed_mid_way_loses_nothing(app, app_config, phone, vosk_model,
+                                             saturday_night):
+    leave_message(phone, make_wav(3))
+    child = multiprocessing.get_context("spawn").Process(
+        target=_crash_after_claim, args=(app_config, datetime.now(ZoneInfo("UTC"))))
+    child.start()
+    child.join(60)
+    assert child.exitcode == 1
+    assert recording(app).lease_owner == "doomed-worker"
+    app.config["VOSK_MODEL"] = vosk_model
+    assert jobs.run_pending(app) == []  # the dead worker's lease still holds
+    saturday_night.shift(jobs.LEASE + timedelta(minutes=1))
+    [outcome] = jobs.run_pending(app)
+    assert outcome.state == TranscriptionState.DONE

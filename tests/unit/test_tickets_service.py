@@ -1,0 +1,126 @@
+"""Tickets: numbering, SLA, idempotency on Twilio's keys, lifecycle, the fallback spool."""
+
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+import time_machine
+from sqlalchemy import func, select
+
+from helpline import service
+from helpline.extensions import db
+from tickets import service as tickets
+from tickets.models import Channel, Recording, Ticket, TicketStatus, TranscriptionState
+
+MSK = ZoneInfo("Europe/Moscow")
+
+
+@pytest.fixture
+def orgs(demo, app_ctx):
+    return service.find_by_number("+74950000019"), service.find_by_number("+73817600002")
+
+
+def open_for(org, sid, role="parent", topic="login", caller="+79161234567"):
+    tickets.record_call(sid, org=org, from_number=caller, to_number=None)
+    return tickets.open_ticket(org=org, call_sid=sid, caller_number=caller, role=role,
+                               topic=topic)
+
+
+def test_numbers_are_sequential_per_organization(orgs):
+    school, gymnasium = orgs
+    assert [open_for(school, f"CA{i}").number for i in range(3)] == [1, 2, 3]
+    assert open_for(gymnasium, "CAx").number == 1
+
+
+def test_open_ticket_is_idempotent_on_call_sid(orgs):
+    school, _ = orgs
+    first = open_for(school, "CAsame")
+    again = open_for(school, "CAsame")
+    assert again.id == first.id
+    assert db.session.scalar(select(func.count()).select_from(Ticket)) == 1
+
+
+@time_machine.travel(datetime(2026, 12, 30, 18, 0, tzinfo=MSK), tick=False)
+def test_sla_due_is_two_working_days_over_the_new_year(orgs):
+    ticket = open_for(orgs[0], "CAny")
+    due = ticket.sla_due_at.astimezone(MSK)
+    assert due.date().isoformat() == "2027-01-12"
+
+
+@time_machine.travel(datetime(2026, 11, 23, 10, 0, tzinfo=MSK), tick=False)
+def test_training_request_uses_the_training_deadline(orgs):
+    school, gymnasium = orgs
+    training = open_for(school, "CAt", role="staff", topic="training")
+    assert training.sla_due_at.astimezone(MSK).date().isoformat() == "2026-11-30"  # 5 days
+    omsk = open_for(gymnasium, "CAo", role="staff", topic="training")
+    assert omsk.sla_due_at.astimezone(ZoneInfo("Asia/Omsk")).date().isoformat() == "2026-11-26"
+    plain = open_for(school, "CAp", role="staff", topic="grades")
+    assert plain.sla_due_at.astimezone(MSK).date().isoformat() == "2026-11-25"
+
+
+def test_instants_are_stored_and_read_as_utc(orgs):
+    ticket = open_for(orgs[0], "CAutc")
+    db.session.expire_all()
+    again = db.session.get(Ticket, ticket.id)
+    assert again.created_at.tzinfo == UTC and again.sla_due_at.tzinfo == UTC
+
+
+def test_recording_is_attached_once(orgs):
+    open_for(orgs[0], "CArec")
+    for _ in range(2):  # Twilio retries the status callback
+        tickets.attach_recording(call_sid="CArec", recording_sid="RE1", url="https://x/RE1",
+                                 status="completed", duration=12)
+    recordings = db.session.scalars(select(Recording)).all()
+    assert len(recordings) == 1 and recordings[0].state == TranscriptionState.WAITING
+
+
+@pytest.mark.parametrize(("status", "duration", "state"), [
+    ("completed", 1, TranscriptionState.TOO_SHORT),
+    ("absent", 0, TranscriptionState.FAILED),
+    ("failed", None, TranscriptionState.FAILED),
+])
+def test_unusable_recordings_leave_a_missed_call(orgs, status, duration, state):
+    ticket = open_for(orgs[0], "CAshort")
+    recording = tickets.attach_recording(call_sid="CAshort", recording_sid="RE2", url=None,
+                                         status=status, duration=duration)
+    assert recording.state == state
+    assert ticket.channel == Channel.MISSED_CALL and ticket.is_open
+
+
+def test_recording_for_an_unknown_call_is_ignored(orgs):
+    assert tickets.attach_recording(call_sid="CAnone", recording_sid="RE3", url=None,
+                                    status="completed", duration=5) is None
+
+
+def test_lifecycle_allows_and_refuses(orgs):
+    ticket = open_for(orgs[0], "CAlife")
+    tickets.transition(ticket, TicketStatus.IN_PROGRESS, actor="consultant")
+    tickets.transition(ticket, TicketStatus.RESOLVED, resolution="Пароль сброшен")
+    assert ticket.closed_at is not None and not ticket.is_open
+    with pytest.raises(tickets.TicketError):
+        tickets.transition(ticket, TicketStatus.ESCALATED)
+
+
+def test_fallback_stores_a_minimal_ticket(orgs, app):
+    ticket = tickets.store_minimal(
+        data_dir=app.config["DATA_DIR"], call_sid="CAfb", to_number="+74950000019",
+        from_number="+79161234567", recording_url="https://x/REfb",
+    )
+    assert ticket.number == 1 and ticket.caller_number == "+79161234567"
+    assert ticket.suggestions == {"fallback": True}
+
+
+def test_fallback_spools_when_the_database_fails(orgs, app, monkeypatch):
+    def broken(*args, **kwargs):
+        raise RuntimeError("database is gone")
+
+    monkeypatch.setattr(tickets.service, "find_by_number", broken)
+    assert tickets.store_minimal(
+        data_dir=app.config["DATA_DIR"], call_sid="CAsp", to_number="+74950000019",
+        from_number="+79161234567", recording_url="https://x/REsp", recording_sid="REsp",
+    ) is None
+    spool = Path(app.config["DATA_DIR"]) / "spool.jsonl"
+    lines = [json.loads(line) for line in spool.read_text(encoding="utf-8").splitlines()]
+    assert lines[0]["call_sid"] == "CAsp" and lines[0]["recording_sid"] == "REsp"

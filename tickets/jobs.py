@@ -1,0 +1,203 @@
+"""Background work on recordings: download, keep with a checksum, transcribe, understand.
+
+The database is the queue. A worker claims a recording with a lease (an atomic conditional
+UPDATE, so two workers never take the same one, on SQLite or PostgreSQL); a worker that dies
+mid-way loses nothing: its lease runs out and another worker takes the recording over.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import socket
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+
+from flask import Flask, current_app
+from sqlalchemy import or_, select, update
+
+from helpline import clock, service, telephony
+from helpline.extensions import db
+from helpline.models import Organization
+from tickets.models import Recording, Ticket, Transcript, TranscriptionState
+
+log = logging.getLogger(__name__)
+
+LEASE = timedelta(minutes=10)  # longer than the slowest transcription of a 3-minute message
+MAX_ATTEMPTS = 5
+RETRY_BASE = timedelta(minutes=1)  # then 2, 4, 8 minutes...
+
+
+@dataclass
+class Outcome:
+    recording_id: int
+    state: TranscriptionState
+    error: str | None = None
+
+
+def worker_name() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def model_path() -> str | None:
+    path = current_app.config.get("VOSK_MODEL") or ""
+    return path or None
+
+
+def claim(owner: str, *, limit: int = 5) -> list[int]:
+    """Take up to `limit` recordings that wait for work; return their ids."""
+    now = clock.now()
+    states = [TranscriptionState.WAITING]
+    if model_path():  # a model appeared: the messages left «не расшифровано» get their turn
+        states.append(TranscriptionState.NO_MODEL)
+    candidates = db.session.scalars(
+        select(Recording.id)
+        .where(
+            Recording.state.in_(states),
+            or_(Recording.next_attempt_at.is_(None), Recording.next_attempt_at <= now),
+            or_(Recording.lease_until.is_(None), Recording.lease_until < now),
+        )
+        .order_by(Recording.id)
+        .limit(limit * 3)
+    ).all()
+    claimed = []
+    for recording_id in candidates:
+        # Conditional on the lease still being free: exactly one worker's UPDATE matches.
+        result = db.session.execute(
+            update(Recording)
+            .where(
+                Recording.id == recording_id,
+                or_(Recording.lease_until.is_(None), Recording.lease_until < now),
+            )
+            .values(lease_owner=owner, lease_until=now + LEASE)
+        )
+        db.session.commit()
+        if result.rowcount == 1:
+            claimed.append(recording_id)
+            if len(claimed) == limit:
+                break
+    return claimed
+
+
+def process(recording_id: int, owner: str) -> Outcome:
+    """Download (if needed), transcribe and attach; never raises for a bad recording."""
+    recording = db.session.get(Recording, recording_id)
+    if recording is None or recording.lease_owner != owner:
+        return Outcome(recording_id, TranscriptionState.WAITING, "lease lost")
+    try:
+        if recording.path is None:
+            _download(recording)
+        _transcribe(recording)
+    except Exception as exc:  # the recording's own problem: record it, retry later
+        db.session.rollback()
+        recording = db.session.get(Recording, recording_id)
+        _failed(recording, exc)
+    finally:
+        recording = db.session.get(Recording, recording_id)
+        if recording is not None and recording.lease_owner == owner:
+            recording.lease_owner, recording.lease_until = None, None
+            db.session.commit()
+    return Outcome(recording.id, recording.state, recording.last_error)
+
+
+def _download(recording: Recording) -> None:
+    if not recording.remote_url:
+        raise telephony.TelephonyError("the recording has no URL", retryable=False)
+    data = telephony.get().download_recording(recording.remote_url)
+    if data[:4] != b"RIFF":
+        raise telephony.TelephonyError("the downloaded file is not a WAV", retryable=False)
+    name = f"{recording.recording_sid}.wav"
+    relative = Path("recordings") / str(recording.organization_id) / name
+    target = Path(current_app.config["DATA_DIR"]) / relative
+    target.parent.mkdir(parents=True, exist_ok=True)
+    temporary = target.with_suffix(".part")
+    temporary.write_bytes(data)
+    os.replace(temporary, target)  # a crash never leaves half a file under the real name
+    recording.path = str(relative)
+    recording.sha256 = hashlib.sha256(data).hexdigest()
+    recording.size = len(data)
+    db.session.commit()
+
+
+def _transcribe(recording: Recording) -> None:
+    from transcription.engine import ModelUnavailable, transcribe
+
+    model = model_path()
+    if model is None:
+        _no_model(recording, "HELPLINE_VOSK_MODEL is not set")
+        return
+    audio = Path(current_app.config["DATA_DIR"]) / recording.path
+    try:
+        result = transcribe(audio, model)
+    except ModelUnavailable as exc:
+        _no_model(recording, str(exc))
+        return
+    attach_transcript(recording, result.to_dict())
+
+
+def _no_model(recording: Recording, why: str) -> None:
+    """«не расшифровано»: the audio is kept; it is transcribed once a model is configured."""
+    recording.state = TranscriptionState.NO_MODEL
+    recording.last_error = why
+    recording.next_attempt_at = None
+    db.session.commit()
+
+
+def _failed(recording: Recording, exc: Exception) -> None:
+    retryable = getattr(exc, "retryable", True)
+    recording.attempts += 1
+    recording.last_error = f"{type(exc).__name__}: {exc}"[:1000]
+    if retryable and recording.attempts < MAX_ATTEMPTS:
+        recording.next_attempt_at = clock.now() + RETRY_BASE * 2 ** (recording.attempts - 1)
+    else:
+        # Gave up: the ticket keeps Twilio's URL, and the workspace says the audio is missing.
+        recording.state = TranscriptionState.FAILED
+        recording.next_attempt_at = None
+    log.warning("recording %s: attempt %s failed: %s", recording.id, recording.attempts,
+                recording.last_error)
+    db.session.commit()
+
+
+def attach_transcript(recording: Recording, data: dict) -> Transcript:
+    """Store the transcript, pull suggestions out of it, and hand the ticket to planning."""
+    from transcription.extract import extract
+
+    transcript = recording.transcript
+    if transcript is None:
+        transcript = Transcript(recording_id=recording.id, ticket_id=recording.ticket_id)
+        db.session.add(transcript)
+    transcript.text = data["text"]
+    transcript.words = data["words"]
+    transcript.confidence = data["confidence"]
+    transcript.duration = data["duration"]
+    transcript.engine = data["engine"]
+    transcript.model = data["model"]
+    recording.state = TranscriptionState.DONE
+    recording.last_error = None
+    recording.next_attempt_at = None
+
+    ticket = db.session.get(Ticket, recording.ticket_id)
+    org = db.session.get(Organization, ticket.organization_id)
+    facts = extract(data["text"], service.topic_keywords(org), words=data["words"])
+    # Suggestions sit beside the caller's own menu choices; they never overwrite them.
+    ticket.suggestions = {**(ticket.suggestions or {}), **facts.as_dict(),
+                          "low_confidence": list(facts.low_confidence)}
+    db.session.commit()
+    _plan_callback(ticket)
+    return transcript
+
+
+def _plan_callback(ticket: Ticket) -> None:
+    from callbacks import service as callbacks
+
+    if ticket.is_open and ticket.needs_callback:
+        callbacks.request_callback(ticket)
+
+
+def run_pending(app: Flask, *, owner: str | None = None, limit: int = 5) -> list[Outcome]:
+    """Scheduler or worker tick: process what is waiting. Safe to run anywhere, any time."""
+    owner = owner or worker_name()
+    with app.app_context():
+        return [process(recording_id, owner) for recording_id in claim(owner, limit=limit)]

@@ -1,0 +1,375 @@
+"""Tickets: open them (idempotently), attach recordings and transcripts, move them along."""
+
+from __future__ import annotations
+
+import json
+import logging
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+
+from helpline import clock, phones, service, worktime
+from helpline.extensions import db
+from helpline.models import Organization
+from tickets.models import (
+    OPEN_STATUSES,
+    TRANSITIONS,
+    Call,
+    Channel,
+    Recording,
+    Ticket,
+    TicketStatus,
+    TranscriptionState,
+)
+
+log = logging.getLogger(__name__)
+
+# Twilio keeps silent recordings; under this many seconds there is no message worth a listen.
+MIN_MESSAGE_SECONDS = 2
+TRAINING = ("staff", "training")
+
+
+class TicketError(ValueError):
+    """A change the ticket's lifecycle does not allow."""
+
+
+# --- calls -------------------------------------------------------------------------------
+
+
+def record_call(
+    call_sid: str,
+    *,
+    org: Organization | None,
+    from_number: str | None,
+    to_number: str | None,
+    direction: str = "inbound",
+) -> Call:
+    """Return the Call for this CallSid, creating it on the first webhook."""
+    call = db.session.scalar(select(Call).where(Call.call_sid == call_sid))
+    if call is not None:
+        return call
+    call = Call(
+        call_sid=call_sid,
+        organization_id=org.id if org else None,
+        from_number=from_number,
+        to_number=to_number,
+        direction=direction,
+        state={},
+    )
+    db.session.add(call)
+    try:
+        db.session.commit()
+    except IntegrityError:  # the same webhook delivered twice at once
+        db.session.rollback()
+        call = db.session.scalars(select(Call).where(Call.call_sid == call_sid)).one()
+    return call
+
+
+def get_call(call_sid: str) -> Call | None:
+    return db.session.scalar(select(Call).where(Call.call_sid == call_sid))
+
+
+def update_call(call: Call, **fields: Any) -> Call:
+    """Set fields on the call (role, topic, outcome, state...) and commit."""
+    for name, value in fields.items():
+        setattr(call, name, value)
+    db.session.commit()
+    return call
+
+
+def set_call_state(call: Call, **values: Any) -> None:
+    """Merge values into the call's IVR memory (attempt counters, a number being typed)."""
+    call.state = {**(call.state or {}), **values}
+    db.session.commit()
+
+
+def finish_call(call_sid: str, status: str, duration: int | None) -> Call | None:
+    """Apply Twilio's call status callback; a repeated or late callback changes nothing."""
+    call = get_call(call_sid)
+    if call is None:
+        return None
+    if call.ended_at is None or call.status != status:
+        call.status = status
+        if duration is not None:
+            call.duration = duration
+        if status in ("completed", "busy", "failed", "no-answer", "canceled"):
+            call.ended_at = call.ended_at or clock.now()
+            if call.outcome is None:
+                call.outcome = "abandoned"
+        db.session.commit()
+    return call
+
+
+# --- tickets -----------------------------------------------------------------------------
+
+
+def _next_number(org_id: int) -> int:
+    """Bump the organization's ticket counter atomically (row lock on PostgreSQL)."""
+    return db.session.execute(
+        update(Organization)
+        .where(Organization.id == org_id)
+        .values(ticket_seq=Organization.ticket_seq + 1)
+        .returning(Organization.ticket_seq)
+    ).scalar_one()
+
+
+def due_for(org: Organization, role: str | None, topic: str | None, at: datetime) -> datetime:
+    """The SLA due instant: N working days, or the training deadline for a new employee."""
+    days = org.training_deadline_days if (role, topic) == TRAINING else org.sla_working_days
+    return worktime.due_instant(service.calendar_for(org), at, days, org.timezone)
+
+
+def open_ticket(
+    *,
+    org: Organization,
+    call_sid: str,
+    caller_number: str | None,
+    role: str | None,
+    topic: str | None,
+    channel: Channel = Channel.VOICEMAIL,
+    callback_number: str | None = None,
+) -> Ticket:
+    """Create the ticket for this call, or return the one already created (Twilio retries)."""
+    ticket = find_by_call(call_sid)
+    if ticket is not None:
+        return ticket
+    now = clock.now()
+    ticket = Ticket(
+        organization_id=org.id,
+        number=_next_number(org.id),
+        call_sid=call_sid,
+        caller_number=caller_number,
+        callback_number=callback_number or caller_number,
+        role=role,
+        topic=topic,
+        channel=channel,
+        sla_due_at=due_for(org, role, topic, now),
+        created_at=now,
+        suggestions={},
+    )
+    db.session.add(ticket)
+    try:
+        db.session.flush()
+    except IntegrityError:  # a concurrent retry created it first
+        db.session.rollback()
+        existing = find_by_call(call_sid)
+        if existing is None:
+            raise
+        return existing
+    call = get_call(call_sid)
+    if call is not None:
+        call.ticket_id = ticket.id
+    service.audit(
+        "ticket.opened", "ticket", ticket.id, organization_id=org.id, actor="twilio",
+        number=ticket.number, channel=str(channel),
+    )
+    db.session.commit()
+    log.info("ticket %s/%s opened from call %s", org.id, ticket.number, call_sid)
+    return ticket
+
+
+def find_by_call(call_sid: str) -> Ticket | None:
+    """The ticket a call opened, or the one it added a message to."""
+    ticket = db.session.scalar(select(Ticket).where(Ticket.call_sid == call_sid))
+    if ticket is None:
+        call = get_call(call_sid)
+        if call is not None and call.ticket_id is not None:
+            ticket = db.session.get(Ticket, call.ticket_id)
+    return ticket
+
+
+def find_open_for_caller(org: Organization, caller_number: str | None) -> Ticket | None:
+    """The caller's most recent open ticket at this organization, if any."""
+    if not caller_number:
+        return None
+    return db.session.scalar(
+        select(Ticket)
+        .where(
+            Ticket.organization_id == org.id,
+            Ticket.caller_number == caller_number,
+            Ticket.status.in_(OPEN_STATUSES),
+        )
+        .order_by(Ticket.created_at.desc())
+        .limit(1)
+    )
+
+
+def link_call(call: Call, ticket: Ticket) -> None:
+    """Attach a later call (a repeat caller's new message) to an existing ticket."""
+    call.ticket_id = ticket.id
+    db.session.commit()
+
+
+def set_callback_number(ticket: Ticket, number: str) -> Ticket:
+    e164 = phones.normalize(number)
+    if e164 is None:
+        raise TicketError("not a valid phone number")
+    ticket.callback_number = e164
+    service.audit(
+        "ticket.callback_number", "ticket", ticket.id, organization_id=ticket.organization_id,
+        actor="twilio",
+    )
+    db.session.commit()
+    return ticket
+
+
+def get(org_id: int, ticket_id: int) -> Ticket | None:
+    """The ticket with this id if it belongs to the organization."""
+    ticket = db.session.get(Ticket, ticket_id)
+    return ticket if ticket is not None and ticket.organization_id == org_id else None
+
+
+def transition(
+    ticket: Ticket, status: TicketStatus, *, actor: str = "system", user_id: int | None = None,
+    **fields: Any,
+) -> Ticket:
+    """Move the ticket to a new status if the lifecycle allows it."""
+    if status != ticket.status and status not in TRANSITIONS[ticket.status]:
+        raise TicketError(f"a {ticket.status} ticket cannot become {status}")
+    previous = ticket.status
+    ticket.status = status
+    for name, value in fields.items():
+        setattr(ticket, name, value)
+    ticket.closed_at = clock.now() if status not in OPEN_STATUSES else None
+    service.audit(
+        "ticket.status", "ticket", ticket.id, organization_id=ticket.organization_id,
+        actor=actor, user_id=user_id, previous=str(previous), status=str(status),
+    )
+    db.session.commit()
+    return ticket
+
+
+# --- recordings --------------------------------------------------------------------------
+
+
+def attach_recording(
+    *,
+    call_sid: str,
+    recording_sid: str,
+    url: str | None,
+    status: str,
+    duration: int | None,
+    data_dir: str | None = None,
+) -> Recording | None:
+    """Apply Twilio's recording status callback. Idempotent on RecordingSid.
+
+    A completed recording of at least MIN_MESSAGE_SECONDS waits for transcription. An absent,
+    failed or too short one leaves the ticket as a missed call: we call back all the same.
+    """
+    recording = db.session.scalar(select(Recording).where(Recording.recording_sid == recording_sid))
+    if recording is not None:
+        return recording
+    ticket = find_by_call(call_sid) or _ticket_for_orphan(call_sid, url, recording_sid, data_dir)
+    if ticket is None:
+        log.warning("recording %s for unknown call %s", recording_sid, call_sid)
+        return None
+    if status == "completed" and (duration or 0) >= MIN_MESSAGE_SECONDS:
+        state = TranscriptionState.WAITING
+    elif status == "completed":
+        state = TranscriptionState.TOO_SHORT
+    else:
+        state = TranscriptionState.FAILED
+    recording = Recording(
+        organization_id=ticket.organization_id,
+        ticket_id=ticket.id,
+        call_sid=call_sid,
+        recording_sid=recording_sid,
+        remote_url=url,
+        duration=duration,
+        state=state,
+        next_attempt_at=None,  # due at once
+        last_error=None if state != TranscriptionState.FAILED else f"Twilio: {status}",
+    )
+    db.session.add(recording)
+    if state != TranscriptionState.WAITING and not _has_message(ticket):
+        ticket.channel = Channel.MISSED_CALL
+    try:
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        return db.session.scalar(
+            select(Recording).where(Recording.recording_sid == recording_sid)
+        )
+    return recording
+
+
+def _ticket_for_orphan(call_sid: str, url: str | None, recording_sid: str,
+                       data_dir: str | None) -> Ticket | None:
+    """A recording whose call has no ticket yet: the status callback came first, or the
+    <Record> action failed. Open the ticket now so the message is never dropped."""
+    call = get_call(call_sid)
+    if call is None or call.organization_id is None:
+        if data_dir:
+            store_minimal(data_dir=data_dir, call_sid=call_sid, to_number=None,
+                          from_number=None, recording_url=url, recording_sid=recording_sid)
+        return None
+    org = db.session.get(Organization, call.organization_id)
+    try:
+        return open_ticket(
+            org=org, call_sid=call_sid, caller_number=call.from_number, role=call.role,
+            topic=call.topic, callback_number=(call.state or {}).get("callback_number"),
+        )
+    except Exception:
+        log.exception("ticket for recording %s failed; keeping a minimal one", recording_sid)
+        return store_minimal(data_dir=data_dir or ".", call_sid=call_sid,
+                             to_number=call.to_number, from_number=call.from_number,
+                             recording_url=url, recording_sid=recording_sid)
+
+
+def _has_message(ticket: Ticket) -> bool:
+    return any(
+        r.state not in (TranscriptionState.TOO_SHORT, TranscriptionState.FAILED)
+        for r in ticket.recordings
+    )
+
+
+# --- the last line of defence --------------------------------------------------------------
+
+
+def store_minimal(
+    *, data_dir: str, call_sid: str, to_number: str | None, from_number: str | None,
+    recording_url: str | None, recording_sid: str | None = None,
+) -> Ticket | None:
+    """Keep a message when the normal path failed: a bare ticket, or a line in the spool.
+
+    Called from the IVR's fallback after an exception. It avoids everything the normal path
+    does (menus, planning, audit) and if even the database refuses, appends the message to
+    a JSON-lines spool file that `import_spool` replays.
+    """
+    try:
+        db.session.rollback()
+        org = service.find_by_number(to_number)
+        existing = find_by_call(call_sid)
+        if existing is not None:
+            return existing
+        if org is not None:
+            caller = phones.normalize(from_number)
+            ticket = Ticket(
+                organization_id=org.id,
+                number=_next_number(org.id),
+                call_sid=call_sid,
+                caller_number=caller,
+                callback_number=caller,
+                channel=Channel.VOICEMAIL if recording_url else Channel.MISSED_CALL,
+                created_at=clock.now(),
+                sla_due_at=clock.now() + timedelta(days=2),
+                suggestions={"fallback": True},
+            )
+            db.session.add(ticket)
+            db.session.commit()
+            return ticket
+    except Exception:
+        db.session.rollback()
+        log.exception("fallback ticket for call %s could not be stored; spooling it", call_sid)
+    spool = Path(data_dir) / "spool.jsonl"
+    spool.parent.mkdir(parents=True, exist_ok=True)
+    with spool.open("a", encoding="utf-8") as fh:
+        fh.write(json.dumps({
+            "call_sid": call_sid, "to": to_number, "from": from_number,
+            "recording_url": recording_url, "recording_sid": recording_sid,
+            "at": clock.now().isoformat(),
+        }) + "\n")
+    return None

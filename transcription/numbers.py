@@ -1,0 +1,304 @@
+"""Russian number words to digits, tolerant of speech recognizer output.
+
+The recognizer writes numbers as words («восемь девятьсот шестнадцать»), lower case, with
+hesitations («э», «ну») between them. This module knows the cardinal words (0-999 and
+thousands), composes them the way a listener does («сто сорок шесть» is 146, «тридцать ноль
+девять» is 30, 0, 9) and recognises ordinals («пятый», «седьмого», «третьем») with their
+gender and case, which the class extraction needs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+Kind = Literal["unit", "teen", "ten", "hundred", "digits"]
+
+_UNITS = {
+    "ноль": 0,
+    "нуль": 0,
+    "один": 1,
+    "одна": 1,
+    "одно": 1,
+    "два": 2,
+    "две": 2,
+    "три": 3,
+    "четыре": 4,
+    "пять": 5,
+    "шесть": 6,
+    "семь": 7,
+    "восемь": 8,
+    "девять": 9,
+}
+_TEENS = {
+    "десять": 10,
+    "одиннадцать": 11,
+    "одинадцать": 11,
+    "двенадцать": 12,
+    "тринадцать": 13,
+    "четырнадцать": 14,
+    "пятнадцать": 15,
+    "шестнадцать": 16,
+    "семнадцать": 17,
+    "восемнадцать": 18,
+    "девятнадцать": 19,
+}
+_TENS = {
+    "двадцать": 20,
+    "тридцать": 30,
+    "сорок": 40,
+    "пятьдесят": 50,
+    "шестьдесят": 60,
+    "семьдесят": 70,
+    "восемьдесят": 80,
+    "девяносто": 90,
+}
+_HUNDREDS = {
+    "сто": 100,
+    "двести": 200,
+    "триста": 300,
+    "четыреста": 400,
+    "пятьсот": 500,
+    "шестьсот": 600,
+    "семьсот": 700,
+    "восемьсот": 800,
+    "девятьсот": 900,
+}
+_THOUSANDS = frozenset({"тысяча", "тысячи", "тысяч", "тысячу"})
+
+NUMBER_WORDS: dict[str, tuple[int, Kind]] = {
+    **{word: (value, "unit") for word, value in _UNITS.items()},
+    **{word: (value, "teen") for word, value in _TEENS.items()},
+    **{word: (value, "ten") for word, value in _TENS.items()},
+    **{word: (value, "hundred") for word, value in _HUNDREDS.items()},
+}
+
+# Hesitations a caller drops between the groups of a number.
+FILLERS = frozenset({"э", "ээ", "эээ", "эм", "м", "мм", "ммм", "а-а", "ну", "вот", "так", "значит"})
+
+
+def normalise_word(word: str) -> str:
+    """Lower case with «ё» written as «е», the way the tables here spell words."""
+    return word.lower().replace("ё", "е")
+
+
+def number_word(word: str) -> tuple[int, Kind] | None:
+    """The value and kind of one cardinal word (0-900), or None."""
+    return NUMBER_WORDS.get(normalise_word(word))
+
+
+@dataclass(frozen=True)
+class Group:
+    """One spoken number as a listener writes it: «сто сорок шесть» is "146"."""
+
+    digits: str
+    start: int  # index of the first token
+    end: int  # index after the last token
+
+
+@dataclass(frozen=True)
+class _Atom:
+    value: int
+    kind: Kind
+    index: int
+    text: str
+
+
+def _compose(atoms: Sequence[_Atom]) -> list[Group]:
+    """Greedy composition: hundred + ten + unit, hundred + teen, ten + unit; «ноль» stands alone."""
+    groups: list[Group] = []
+    i = 0
+    while i < len(atoms):
+        atom = atoms[i]
+        if atom.kind == "digits":
+            groups.append(Group(atom.text, atom.index, atom.index + 1))
+            i += 1
+            continue
+        value, j = atom.value, i + 1
+        nxt = atoms[j] if j < len(atoms) else None
+        if atom.kind == "hundred" and nxt is not None:
+            if nxt.kind == "ten":
+                value += nxt.value
+                j += 1
+                after = atoms[j] if j < len(atoms) else None
+                if after is not None and after.kind == "unit" and after.value > 0:
+                    value += after.value
+                    j += 1
+            elif nxt.kind == "teen" or (nxt.kind == "unit" and nxt.value > 0):
+                value += nxt.value
+                j += 1
+        elif atom.kind == "ten" and nxt is not None and nxt.kind == "unit" and nxt.value > 0:
+            value += nxt.value
+            j += 1
+        groups.append(Group(str(value), atom.index, atoms[j - 1].index + 1))
+        i = j
+    return groups
+
+
+def number_runs(
+    tokens: Sequence[str], *, breaks: frozenset[int] = frozenset()
+) -> list[list[Group]]:
+    """Split a token sequence into runs of spoken numbers, each run a list of groups.
+
+    A run is a stretch of number words (or digit tokens) interrupted only by fillers; any
+    other word, or a token index in ``breaks``, ends it.
+    """
+    runs: list[list[Group]] = []
+    atoms: list[_Atom] = []
+
+    def flush() -> None:
+        if atoms:
+            runs.append(_compose(atoms))
+            atoms.clear()
+
+    for index, raw in enumerate(tokens):
+        word = normalise_word(raw)
+        if index in breaks:
+            flush()
+            continue
+        if word.isdigit():
+            atoms.append(_Atom(int(word), "digits", index, word))
+            continue
+        known = NUMBER_WORDS.get(word)
+        if known is not None:
+            atoms.append(_Atom(known[0], known[1], index, word))
+        elif word in FILLERS and atoms:
+            continue
+        else:
+            flush()
+    flush()
+    return runs
+
+
+def words_to_number(text: str) -> int | None:
+    """The value of a cardinal spoken as one number: «две тысячи двадцать четыре» is 2024.
+
+    Returns None when the text holds anything but number words (fillers aside), or a
+    sequence that is not one number («пять пять»).
+    """
+    total, current, last_kind = 0, 0, ""
+    order = {"hundred": 3, "ten": 2, "teen": 1, "unit": 0}
+    seen = False
+    for raw in text.split():
+        word = normalise_word(raw)
+        if word in FILLERS:
+            continue
+        if word in _THOUSANDS:
+            total += (current or 1) * 1000
+            current, last_kind = 0, ""
+            seen = True
+            continue
+        known = NUMBER_WORDS.get(word)
+        if known is None:
+            return None
+        value, kind = known
+        if last_kind:
+            # Each place may follow only a larger place («сто пять», not «пять сто»).
+            if order[kind] >= order[last_kind] or last_kind in {"teen", "unit"}:
+                return None
+            if last_kind == "ten" and kind != "unit":
+                return None
+            if kind == "unit" and value == 0:
+                return None
+        current += value
+        last_kind = kind
+        seen = True
+    return total + current if seen else None
+
+
+def spoken_digits(text: str) -> str:
+    """The digits spoken in a text, one string per run: «восемь девятьсот ноль один» is "890001"."""
+    runs = number_runs(text.split())
+    return " ".join("".join(group.digits for group in run) for run in runs)
+
+
+# --- ordinals ---------------------------------------------------------------------------
+
+_ORDINAL_STEMS: dict[str, tuple[int, bool]] = {
+    # stem: (value, stressed ending «-ой» in the masculine nominative)
+    "перв": (1, False),
+    "втор": (2, True),
+    "четверт": (4, False),
+    "пят": (5, False),
+    "шест": (6, True),
+    "седьм": (7, True),
+    "восьм": (8, True),
+    "девят": (9, False),
+    "десят": (10, False),
+    "одиннадцат": (11, False),
+    "одинадцат": (11, False),
+    "двенадцат": (12, False),
+    "тринадцат": (13, False),
+    "четырнадцат": (14, False),
+    "пятнадцат": (15, False),
+    "шестнадцат": (16, False),
+    "семнадцат": (17, False),
+    "восемнадцат": (18, False),
+    "девятнадцат": (19, False),
+    "двадцат": (20, False),
+}
+
+# ending: tags (gender and case) of a hard-stem ordinal such as «пятый»
+_HARD_ENDINGS: dict[str, frozenset[str]] = {
+    "ый": frozenset({"masc nomn", "masc accs"}),
+    "ого": frozenset({"masc gent", "neut gent", "masc accs"}),
+    "ому": frozenset({"masc datv", "neut datv"}),
+    "ым": frozenset({"masc ablt", "neut ablt", "plur datv"}),
+    "ом": frozenset({"masc loct", "neut loct"}),
+    "ое": frozenset({"neut nomn", "neut accs"}),
+    "ая": frozenset({"femn nomn"}),
+    "ой": frozenset({"femn gent", "femn datv", "femn ablt", "femn loct"}),
+    "ую": frozenset({"femn accs"}),
+    "ые": frozenset({"plur nomn", "plur accs"}),
+    "ых": frozenset({"plur gent", "plur loct", "plur accs"}),
+    "ыми": frozenset({"plur ablt"}),
+}
+_THIRD_ENDINGS: dict[str, frozenset[str]] = {
+    "ий": frozenset({"masc nomn", "masc accs"}),
+    "ьего": frozenset({"masc gent", "neut gent", "masc accs"}),
+    "ьему": frozenset({"masc datv", "neut datv"}),
+    "ьим": frozenset({"masc ablt", "neut ablt", "plur datv"}),
+    "ьем": frozenset({"masc loct", "neut loct"}),
+    "ье": frozenset({"neut nomn", "neut accs"}),
+    "ья": frozenset({"femn nomn"}),
+    "ьей": frozenset({"femn gent", "femn datv", "femn ablt", "femn loct"}),
+    "ью": frozenset({"femn accs"}),
+    "ьи": frozenset({"plur nomn", "plur accs"}),
+    "ьих": frozenset({"plur gent", "plur loct", "plur accs"}),
+    "ьими": frozenset({"plur ablt"}),
+}
+
+
+@dataclass(frozen=True)
+class Ordinal:
+    """An ordinal word form: its value and the gender/case readings it allows."""
+
+    value: int
+    tags: frozenset[str]  # e.g. {"masc loct", "neut loct"}
+
+    def allows(self, *tags: str) -> bool:
+        """True when any reading has all the given tag words («masc», «loct»...)."""
+        return any(all(tag in reading.split() for tag in tags) for reading in self.tags)
+
+
+def _ordinal_forms() -> dict[str, Ordinal]:
+    forms: dict[str, Ordinal] = {}
+    for stem, (value, stressed) in _ORDINAL_STEMS.items():
+        for ending, tags in _HARD_ENDINGS.items():
+            if ending == "ый" and stressed:
+                continue
+            forms[stem + ending] = Ordinal(value, tags)
+        if stressed:
+            forms[stem + "ой"] = Ordinal(value, _HARD_ENDINGS["ой"] | _HARD_ENDINGS["ый"])
+    for ending, tags in _THIRD_ENDINGS.items():
+        forms["трет" + ending] = Ordinal(3, tags)
+    return forms
+
+
+ORDINALS: dict[str, Ordinal] = _ordinal_forms()
+
+
+def ordinal(word: str) -> Ordinal | None:
+    """The ordinal a word form spells («седьмого» is 7, masculine or neuter genitive), or None."""
+    return ORDINALS.get(normalise_word(word))
