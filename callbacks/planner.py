@@ -1,0 +1,155 @@
+"""Plan callbacks into the operators' callback windows: pure functions over plain values.
+
+The capacity of a window is a grid of slots: an operator on duty takes one callback per
+``1 h / capacity`` (6 an hour: 9:00, 9:10, ...). Requests are placed one by one, in the
+order given (the service sorts them by SLA due instant), each in the earliest free slot at
+or after its own earliest instant, with the least busy operator of that slot. A slot must
+also fall inside the caller's waking hours in the caller's own time zone.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from helpline import worktime
+
+KIND = worktime.CALLBACKS
+_EPOCH = datetime(2000, 1, 3, tzinfo=UTC)  # a Monday, midnight UTC: the grid's origin
+
+
+@dataclass(frozen=True)
+class Request:
+    key: int  # the callback's id
+    earliest: datetime  # aware; no slot before this
+    role: str | None = None
+    topic: str | None = None
+    sla_due: datetime | None = None
+    caller_zone: ZoneInfo = field(default_factory=lambda: ZoneInfo("Europe/Moscow"))
+
+
+@dataclass(frozen=True)
+class Assignment:
+    key: int
+    at: datetime  # UTC
+    window_start: datetime
+    window_end: datetime
+    operator_id: int | None
+    at_risk: bool
+
+
+class Planner:
+    """Hand out slots of one organization's callback windows, remembering what is taken."""
+
+    def __init__(
+        self,
+        schedule: worktime.Schedule,
+        *,
+        start: datetime,
+        per_hour: int,
+        horizon: timedelta = timedelta(days=60),
+        caller_hours: tuple[time, time] = (time(9), time(21)),
+        taken: Iterable[tuple[int | None, datetime]] = (),
+    ) -> None:
+        self.schedule = schedule
+        self.start = start.astimezone(UTC)
+        self.end = self.start + horizon
+        self.spacing = timedelta(hours=1) / max(int(per_hour), 1)
+        self.caller_hours = caller_hours
+        self._windows: dict[tuple[str | None, str | None], list[worktime.Window]] = {}
+        self._taken: set[tuple[int | None, datetime]] = set()
+        self._load: Counter[tuple[int | None, date]] = Counter()
+        for operator, at in taken:
+            self.take(operator, at)
+
+    def grid(self, at: datetime) -> datetime:
+        """The slot that contains at (the grid point at or before it)."""
+        steps = math.floor((at.astimezone(UTC) - _EPOCH) / self.spacing)
+        return _EPOCH + self.spacing * steps
+
+    def _ceil(self, at: datetime) -> datetime:
+        point = self.grid(at)
+        return point if point == at.astimezone(UTC) else point + self.spacing
+
+    def take(self, operator: int | None, at: datetime) -> None:
+        """Mark the slot containing at as taken by this operator."""
+        slot = self.grid(at)
+        self._taken.add((operator, slot))
+        self._load[(operator, self._local_day(slot))] += 1
+
+    def _local_day(self, at: datetime) -> date:
+        return at.astimezone(self.schedule.zone).date()
+
+    def windows(self, role: str | None, topic: str | None) -> list[worktime.Window]:
+        """The callback windows from the start of today (whole, not cut at the start)."""
+        key = (role, topic)
+        if key not in self._windows:
+            zone = self.schedule.zone
+            today = datetime.combine(self.start.astimezone(zone).date(), time(0), tzinfo=zone)
+            self._windows[key] = [
+                w for w in worktime.windows(
+                    self.schedule, today, self.end, kind=KIND, role=role, topic=topic)
+                if w.end > self.start
+            ]
+        return self._windows[key]
+
+    def caller_awake(self, at: datetime, zone: ZoneInfo) -> bool:
+        """Tell whether at is within the hours a caller may be rung, in the caller's zone."""
+        start, end = self.caller_hours
+        local = at.astimezone(zone).time()
+        return start <= local < end
+
+    def place(self, request: Request) -> Assignment | None:
+        """Give the request the earliest free slot at or after its earliest instant."""
+        earliest = max(request.earliest.astimezone(UTC), self.start)
+        for window in self.windows(request.role, request.topic):
+            if window.end <= earliest:
+                continue
+            people: tuple[int | None, ...] = window.user_ids or (None,)
+            first = self._ceil(max(window.start, earliest))
+            at = first
+            while at < window.end and (at + self.spacing <= window.end or at == first):
+                if self.caller_awake(at, request.caller_zone):
+                    free = [p for p in people if (p, at) not in self._taken]
+                    if free:
+                        day = self._local_day(at)
+                        operator = min(free, key=lambda p: (self._load[(p, day)], p or 0))
+                        self.take(operator, at)
+                        return Assignment(
+                            key=request.key,
+                            at=at,
+                            window_start=window.start,
+                            window_end=window.end,
+                            operator_id=operator,
+                            at_risk=request.sla_due is not None and at > request.sla_due,
+                        )
+                at += self.spacing
+        return None
+
+    def first_open(self, earliest: datetime, request: Request) -> Assignment | None:
+        """The first instant at or after earliest inside a window, ignoring capacity."""
+        earliest = max(earliest.astimezone(UTC), self.start)
+        for window in self.windows(request.role, request.topic):
+            if window.end <= earliest:
+                continue
+            at = max(window.start, earliest)
+            while at < window.end:
+                if self.caller_awake(at, request.caller_zone):
+                    people = window.user_ids or (None,)
+                    return Assignment(
+                        key=request.key, at=at, window_start=window.start,
+                        window_end=window.end, operator_id=people[0],
+                        at_risk=request.sla_due is not None and at > request.sla_due,
+                    )
+                # Wait for the caller's morning: step to the next grid point.
+                at = self._ceil(at + timedelta(seconds=1))
+        return None
+
+
+def plan(planner: Planner, requests: Iterable[Request]) -> dict[int, Assignment | None]:
+    """Place every request in the given order; None where no slot is left in the horizon."""
+    return {request.key: planner.place(request) for request in requests}

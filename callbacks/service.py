@@ -1,0 +1,676 @@
+"""Callbacks: plan them in the operators' windows; the operator's queue, claims and outcomes.
+
+Planning happens per organization, in SLA order (see callbacks.planner). Every change that
+two people or processes could make at once is a conditional UPDATE (``... WHERE status =``)
+whose row count says who won, so two operators never call the same parent and a duplicated
+webhook never counts twice.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+import phonenumbers
+from phonenumbers import timezone as phone_timezones
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+
+from callbacks import planner, settings
+from callbacks.models import (
+    ACTIVE_STATUSES,
+    CLOSED_STATUSES,
+    AttemptResult,
+    Callback,
+    CallbackAttempt,
+    CallbackOutcome,
+    CallbackPlanState,
+    CallbackStatus,
+)
+from helpline import clock, service
+from helpline.extensions import db
+from helpline.models import Organization, User, UserRole
+from tickets import service as tickets
+from tickets.models import DeclineReason, Recording, Ticket, TicketStatus
+
+log = logging.getLogger(__name__)
+
+HORIZON = timedelta(days=60)  # how far ahead the planner looks before flagging the risk
+FAR_FUTURE = datetime(9999, 1, 1, tzinfo=UTC)
+
+
+class CallbackError(ValueError):
+    """A change the callback's state does not allow (already closed, claimed by another...)."""
+
+
+def _minutes(name: str) -> timedelta:
+    return timedelta(minutes=float(settings.get(name)))
+
+
+# --- planning ------------------------------------------------------------------------------
+
+
+def active_for(ticket: Ticket) -> Callback | None:
+    """The ticket's callback that is still to be made (or being made), if any."""
+    return db.session.scalar(
+        select(Callback)
+        .where(Callback.ticket_id == ticket.id, Callback.status.in_(ACTIVE_STATUSES))
+        .order_by(Callback.id.desc())
+        .limit(1)
+    )
+
+
+def caller_zone(phone: str | None, org: Organization) -> ZoneInfo:
+    """The caller's time zone: a landline's own zone, else the school's (mobiles span Russia)."""
+    if phone:
+        try:
+            zones = phone_timezones.time_zones_for_number(phonenumbers.parse(phone, "RU"))
+        except phonenumbers.NumberParseException:
+            zones = ()
+        if len(zones) == 1:
+            try:
+                return ZoneInfo(zones[0])
+            except (KeyError, ValueError):
+                pass
+    return ZoneInfo(org.timezone)
+
+
+def request_callback(ticket: Ticket, *, preferred_at: datetime | None = None) -> Callback:
+    """Plan the ticket's callback (once: a second request returns the same plan)."""
+    callback = active_for(ticket)
+    if callback is not None:
+        return callback
+    org = db.session.get(Organization, ticket.organization_id)
+    _lock(org.id)  # one planner per organization at a time; also closes the double-request race
+    callback = active_for(ticket)
+    if callback is not None:
+        db.session.commit()
+        return callback
+    callback = Callback(
+        organization_id=org.id,
+        ticket_id=ticket.id,
+        phone=ticket.callback_number,
+        preferred_at=preferred_at,
+        max_attempts=int(settings.get("CALLBACK_MAX_ATTEMPTS")),
+        status=CallbackStatus.PLANNED,
+    )
+    db.session.add(callback)
+    db.session.flush()
+    _replan(org, clock.now())
+    promised = promise_time(callback, org)
+    callback.promised_at = promised.astimezone(UTC) if promised else None
+    service.audit(
+        "callback.planned", "callback", callback.id, organization_id=org.id,
+        ticket=ticket.id, planned_at=iso(callback.planned_at), at_risk=callback.at_risk,
+    )
+    db.session.commit()
+    log.info("callback %s for ticket %s planned at %s%s", callback.id, ticket.id,
+             iso(callback.planned_at), " (at risk)" if callback.at_risk else "")
+    return callback
+
+
+def replan(org: Organization, *, now: datetime | None = None) -> int:
+    """Plan the organization's waiting callbacks again, in SLA order; return how many moved."""
+    _lock(org.id)
+    moved = _replan(org, now or clock.now())
+    db.session.commit()
+    return moved
+
+
+def _lock(org_id: int) -> None:
+    """Serialize planning per organization: a row lock on PostgreSQL, the write lock on SQLite."""
+    db.session.execute(
+        update(Organization)
+        .where(Organization.id == org_id)
+        .values(ticket_seq=Organization.ticket_seq)
+        .execution_options(synchronize_session=False)
+    )
+
+
+def _planner(org: Organization, now: datetime, taken=()) -> planner.Planner:
+    return planner.Planner(
+        service.schedule_for(org),
+        start=now,
+        per_hour=max(int(org.callback_capacity_per_hour or 1), 1),
+        horizon=HORIZON,
+        caller_hours=settings.caller_hours(),
+        taken=taken,
+    )
+
+
+def _request(callback: Callback, org: Organization, earliest: datetime) -> planner.Request:
+    ticket = callback.ticket
+    return planner.Request(
+        key=callback.id,
+        earliest=earliest,
+        role=ticket.role,
+        topic=ticket.topic,
+        sla_due=ticket.sla_due_at,
+        caller_zone=caller_zone(callback.phone, org),
+    )
+
+
+def _earliest(callback: Callback, now: datetime) -> datetime:
+    bounds = [now + _minutes("CALLBACK_LEAD_MINUTES"), callback.preferred_at,
+              callback.not_before, callback.promised_at]
+    return max(b for b in bounds if b is not None)
+
+
+def _replan(org: Organization, now: datetime) -> int:
+    waiting = list(db.session.scalars(
+        select(Callback).where(
+            Callback.organization_id == org.id, Callback.status == CallbackStatus.PLANNED
+        )
+    ))
+    imminent = now + _minutes("CALLBACK_LEAD_MINUTES")
+
+    def movable(cb: Callback) -> bool:
+        fixed = cb.pinned or cb.manual
+        return not fixed and (cb.planned_at is None or cb.planned_at > imminent)
+
+    taken = [(cb.operator_id, cb.planned_at) for cb in waiting
+             if not movable(cb) and cb.planned_at is not None and cb.planned_at >= now]
+    plan = _planner(org, now, taken)
+    order = sorted(
+        (cb for cb in waiting if movable(cb)),
+        key=lambda cb: (cb.ticket.sla_due_at or FAR_FUTURE, cb.created_at, cb.id),
+    )
+    moved = 0
+    for callback in order:
+        slot = plan.place(_request(callback, org, _earliest(callback, now)))
+        moved += _apply(callback, slot)
+    return moved
+
+
+def _apply(callback: Callback, slot: planner.Assignment | None) -> int:
+    before = callback.planned_at
+    if slot is None:
+        callback.planned_at = callback.window_start = callback.window_end = None
+        callback.at_risk = True
+    else:
+        callback.planned_at = slot.at
+        callback.window_start, callback.window_end = slot.window_start, slot.window_end
+        callback.operator_id = slot.operator_id
+        callback.at_risk = slot.at_risk
+    return int(before != callback.planned_at)
+
+
+def schedule_fingerprint(org: Organization) -> str:
+    """A digest of everything planning depends on: slots, leave, closed days, capacity."""
+    schedule = service.schedule_for(org)
+    data = [
+        org.timezone,
+        org.callback_capacity_per_hour,
+        str(settings.get("CALLBACK_CALLER_HOURS")),
+        sorted([s.weekday, str(s.start), str(s.end), s.kind, s.user_id or 0, sorted(s.roles),
+                sorted(s.topics)] for s in schedule.slots),
+        sorted([str(e.day), e.kind, e.user_id or 0, str(e.start), str(e.end), e.duty_kind,
+                sorted(e.roles), sorted(e.topics)] for e in schedule.exceptions),
+        sorted([str(o.day), o.working] for o in org.calendar_overrides),
+    ]
+    return hashlib.sha256(json.dumps(data).encode()).hexdigest()
+
+
+def schedule_changed(org: Organization, *, now: datetime | None = None) -> int:
+    """Re-plan after a change of the duty schedule (the admin pages call this on save)."""
+    _lock(org.id)
+    moved = _replan(org, now or clock.now())
+    _remember(org)
+    db.session.commit()
+    return moved
+
+
+def replan_if_schedule_changed(org: Organization, *, now: datetime | None = None) -> bool:
+    """Re-plan when the schedule differs from the one last planned against (a job calls this)."""
+    state = db.session.get(CallbackPlanState, org.id)
+    if state is not None and state.fingerprint == schedule_fingerprint(org):
+        return False
+    try:
+        moved = schedule_changed(org, now=now)
+    except IntegrityError:  # another process recorded the same change first
+        db.session.rollback()
+        return False
+    log.info("organization %s: schedule changed, %s callbacks re-planned", org.id, moved)
+    return True
+
+
+def _remember(org: Organization) -> None:
+    fingerprint = schedule_fingerprint(org)
+    state = db.session.get(CallbackPlanState, org.id)
+    if state is None:
+        state = CallbackPlanState(organization_id=org.id, fingerprint=fingerprint)
+        db.session.add(state)
+    state.fingerprint = fingerprint
+    state.replanned_at = clock.now()
+
+
+def promise_time(callback: Callback | None, org: Organization) -> datetime | None:
+    """The moment to promise the caller, in the organization's zone: the planned hour.
+
+    «после 9 часов» for a call planned at 9:20, but never before the window opens.
+    """
+    if callback is None or callback.planned_at is None:
+        return None
+    zone = ZoneInfo(org.timezone)
+    promised = callback.planned_at.astimezone(zone).replace(minute=0, second=0, microsecond=0)
+    if callback.window_start is not None:
+        promised = max(promised, callback.window_start.astimezone(zone))
+    return promised
+
+
+def change_phone(callback: Callback, phone: str) -> Callback:
+    """The caller gave another number: call that one."""
+    callback.phone = phone
+    db.session.commit()
+    return callback
+
+
+# --- the operator's queue ------------------------------------------------------------------
+
+
+@dataclass
+class Queue:
+    """The operator's view of the callbacks of one organization, each list in working order."""
+
+    due_now: list[Callback] = field(default_factory=list)
+    later_today: list[Callback] = field(default_factory=list)
+    overdue: list[Callback] = field(default_factory=list)
+    in_progress: list[Callback] = field(default_factory=list)  # being called, or awaiting a result
+    done: list[Callback] = field(default_factory=list)  # closed today
+
+
+def queue(org: Organization, *, now: datetime | None = None) -> Queue:
+    """Sort the organization's callbacks into due now, later today, overdue, in progress, done."""
+    now = now or clock.now()
+    zone = ZoneInfo(org.timezone)
+    today = now.astimezone(zone).date()
+    midnight = datetime.combine(today, time(0), tzinfo=zone)
+    tomorrow = midnight + timedelta(days=1)
+    late = now - _minutes("CALLBACK_OVERDUE_MINUTES")
+    result = Queue()
+    active = db.session.scalars(
+        select(Callback).where(
+            Callback.organization_id == org.id, Callback.status.in_(ACTIVE_STATUSES)
+        )
+    )
+    for callback in active:
+        due = callback.ticket.sla_due_at
+        if callback.status != CallbackStatus.PLANNED:
+            result.in_progress.append(callback)
+        elif (due is not None and due <= now) or (
+            callback.planned_at is not None and callback.planned_at < late
+        ):
+            result.overdue.append(callback)
+        elif callback.planned_at is None or callback.planned_at <= now:
+            result.due_now.append(callback)
+        elif callback.planned_at < tomorrow:
+            result.later_today.append(callback)
+    result.done = list(db.session.scalars(
+        select(Callback)
+        .where(
+            Callback.organization_id == org.id,
+            Callback.status.in_(CLOSED_STATUSES),
+            Callback.closed_at >= midnight,
+        )
+        .order_by(Callback.closed_at)
+    ))
+
+    def order(cb: Callback):
+        return (cb.ticket.sla_due_at or FAR_FUTURE, cb.planned_at or FAR_FUTURE, cb.id)
+
+    for items in (result.due_now, result.later_today, result.overdue, result.in_progress):
+        items.sort(key=order)
+    return result
+
+
+def get(org_id: int, callback_id: int) -> Callback | None:
+    """The callback with this id if it belongs to the organization."""
+    callback = db.session.get(Callback, callback_id)
+    return callback if callback is not None and callback.organization_id == org_id else None
+
+
+def _same_org(callback: Callback, user: User | None) -> None:
+    if user is not None and user.organization_id not in (None, callback.organization_id):
+        raise CallbackError("this callback belongs to another organization")
+
+
+def _may_act(callback: Callback, user: User | None) -> None:
+    if user is None:
+        return
+    _same_org(callback, user)
+    if (callback.claimed_by_id not in (None, user.id) and callback.status == CallbackStatus.DIALING
+            and not user.has_role(UserRole.ADMIN)):
+        raise CallbackError("another operator is calling this parent")
+
+
+def claim(callback_id: int, user: User) -> Callback | None:
+    """Take a waiting callback to call it now; None if someone else took it first."""
+    callback = db.session.get(Callback, callback_id)
+    if callback is None:
+        return None
+    _same_org(callback, user)
+    now = clock.now()
+    won = db.session.execute(
+        update(Callback)
+        .where(Callback.id == callback_id, Callback.status == CallbackStatus.PLANNED)
+        .values(status=CallbackStatus.DIALING, claimed_by_id=user.id, claimed_at=now,
+                updated_at=now)
+        .execution_options(synchronize_session=False)
+    ).rowcount == 1
+    if won:
+        service.audit("callback.claimed", "callback", callback_id,
+                      organization_id=callback.organization_id, actor=user.username,
+                      user_id=user.id)
+    db.session.commit()
+    if not won:
+        return None
+    db.session.refresh(callback)
+    return callback
+
+
+def release(callback_id: int, user: User | None = None) -> Callback:
+    """Give a claimed callback back to the queue, due now."""
+    callback = _get(callback_id)
+    _may_act(callback, user)
+    if callback.status != CallbackStatus.DIALING:
+        return callback
+    close_open_attempts(callback, AttemptResult.QUEUED)
+    to_queue(callback)
+    db.session.commit()
+    return callback
+
+
+def _get(callback_id: int) -> Callback:
+    callback = db.session.get(Callback, callback_id)
+    if callback is None:
+        raise CallbackError(f"no callback {callback_id}")
+    return callback
+
+
+def record_outcome(
+    callback_id: int,
+    outcome: CallbackOutcome | str,
+    *,
+    user: User | None = None,
+    note: str | None = None,
+    decline_reason: DeclineReason | str | None = None,
+    vendor_reference: str | None = None,
+) -> Callback:
+    """Record what came of the callback and move the ticket on accordingly.
+
+    Recording the same outcome again changes nothing; a different one for a closed callback
+    is refused. «No answer» counts as a failed attempt: retried, or «не дозвонились».
+    """
+    outcome = CallbackOutcome(outcome)
+    if outcome in (CallbackOutcome.UNREACHABLE, CallbackOutcome.CANCELLED):
+        raise CallbackError(f"{outcome} is set by the system, not recorded")
+    reason = DeclineReason(decline_reason) if decline_reason else None
+    if outcome == CallbackOutcome.DECLINED and reason is None:
+        raise CallbackError("declining needs one of the regulations' reasons")
+    if outcome == CallbackOutcome.ABUSIVE:
+        reason = DeclineReason.ETHICS_VIOLATION
+    callback = _get(callback_id)
+    if callback.status in CLOSED_STATUSES:
+        if callback.outcome == outcome:
+            return callback
+        raise CallbackError(f"the callback is closed already ({callback.outcome})")
+    _may_act(callback, user)
+    now = clock.now()
+    actor = user.username if user else "system"
+    user_id = user.id if user else None
+
+    if outcome == CallbackOutcome.NO_ANSWER:
+        # The operator's word settles the call under way, bridged or not: local telephony
+        # and a lost status callback never report it, and an open attempt blocks the next call.
+        attempt = open_attempt(callback)
+        if attempt is None:
+            # Called from the operator's own phone: keep a record of the attempt.
+            attempt = CallbackAttempt(callback_id=callback.id, operator_id=user_id, mode="manual",
+                                      status="completed", started_at=now, bridged_at=now)
+            db.session.add(attempt)
+            db.session.flush()
+        if finish_attempt(attempt, AttemptResult.NO_ANSWER, now):
+            caller_not_reached(callback, attempt.bridged_at or attempt.started_at or now, now)
+        service.audit("callback.outcome", "callback", callback.id,
+                      organization_id=callback.organization_id, actor=actor, user_id=user_id,
+                      outcome=str(outcome))
+        db.session.commit()
+        return callback
+
+    close_open_attempts(callback, AttemptResult.CONNECTED)
+    callback.status = CallbackStatus.DONE
+    callback.outcome = str(outcome)
+    callback.note = note
+    callback.closed_at = now
+    service.audit("callback.outcome", "callback", callback.id,
+                  organization_id=callback.organization_id, actor=actor, user_id=user_id,
+                  outcome=str(outcome))
+    db.session.commit()
+    _ticket_after(callback, outcome, actor=actor, user_id=user_id, note=note, reason=reason,
+                  vendor_reference=vendor_reference)
+    if outcome == CallbackOutcome.ABUSIVE:
+        log.warning("ticket %s: help ended after insults (operator %s); supervisor to be told",
+                    callback.ticket_id, actor)
+    return callback
+
+
+def _ticket_after(callback: Callback, outcome: CallbackOutcome, *, actor: str,
+                  user_id: int | None, note: str | None, reason: DeclineReason | None,
+                  vendor_reference: str | None) -> None:
+    ticket = callback.ticket
+    fields: dict = {}
+    if outcome == CallbackOutcome.RESOLVED:
+        status, fields = TicketStatus.RESOLVED, {"resolution": note or ticket.resolution}
+    elif outcome == CallbackOutcome.VENDOR_SUPPORT:
+        status = TicketStatus.ESCALATED
+        fields = {"vendor_reference": vendor_reference or ticket.vendor_reference}
+    elif outcome in (CallbackOutcome.DECLINED, CallbackOutcome.ABUSIVE):
+        status, fields = TicketStatus.DECLINED, {"decline_reason": reason,
+                                                 "resolution": note or ticket.resolution}
+    else:  # a wrong number: the consultant looks for another way to reach the caller
+        status = TicketStatus.IN_PROGRESS if ticket.status == TicketStatus.NEW else ticket.status
+    try:
+        tickets.transition(ticket, status, actor=actor, user_id=user_id, **fields)
+    except tickets.TicketError:
+        db.session.rollback()
+        log.warning("ticket %s stays %s after callback outcome %s", ticket.id, ticket.status,
+                    outcome)
+
+
+def postpone(
+    callback_id: int,
+    *,
+    user: User | None = None,
+    minutes: float | None = None,
+    until: datetime | None = None,
+) -> Callback:
+    """Put the callback off (15 minutes by default, or until a time), inside a callback window."""
+    callback = _get(callback_id)
+    _may_act(callback, user)
+    if callback.status not in (CallbackStatus.PLANNED, CallbackStatus.DIALING):
+        raise CallbackError(f"a {callback.status} callback cannot be postponed")
+    now = clock.now()
+    close_open_attempts(callback, AttemptResult.POSTPONED)
+    delay = timedelta(minutes=minutes) if minutes is not None else _minutes(
+        "CALLBACK_POSTPONE_MINUTES")
+    _pin(callback, until or now + delay, now)
+    service.audit("callback.postponed", "callback", callback.id,
+                  organization_id=callback.organization_id,
+                  actor=user.username if user else "system", user_id=user.id if user else None,
+                  planned_at=iso(callback.planned_at))
+    db.session.commit()
+    return callback
+
+
+def cancel_for_ticket(ticket: Ticket, *, actor: str = "system") -> int:
+    """The ticket was closed another way: its waiting callbacks are not needed any more."""
+    now = clock.now()
+    count = db.session.execute(
+        update(Callback)
+        .where(Callback.ticket_id == ticket.id, Callback.status == CallbackStatus.PLANNED)
+        .values(status=CallbackStatus.CANCELLED, outcome=str(CallbackOutcome.CANCELLED),
+                closed_at=now, updated_at=now)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    db.session.commit()
+    return count
+
+
+def label(callback: Callback | None) -> str | None:
+    """The Russian label the workspace shows for the callback («не дозвонились»...)."""
+    from callbacks import prompts
+
+    if callback is None:
+        return None
+    if callback.status == CallbackStatus.DONE and callback.outcome:
+        return prompts.OUTCOME_LABELS.get(callback.outcome)
+    return prompts.STATUS_LABELS.get(str(callback.status))
+
+
+def ticket_label(ticket: Ticket) -> str | None:
+    """What the consultant sees about the ticket's latest callback."""
+    latest = db.session.scalar(
+        select(Callback).where(Callback.ticket_id == ticket.id).order_by(Callback.id.desc())
+        .limit(1)
+    )
+    return label(latest)
+
+
+def message_words(ticket: Ticket, limit: int = 12) -> str | None:
+    """The first words of the caller's message (the consultant's correction when there is one)."""
+    recordings = db.session.scalars(
+        select(Recording).where(Recording.ticket_id == ticket.id).order_by(Recording.id)
+    )
+    for recording in recordings:
+        transcript = recording.transcript
+        if transcript is not None:
+            text = (transcript.corrected_text or transcript.text or "").split()
+            if text:
+                return " ".join(text[:limit]) + ("…" if len(text) > limit else "")
+    return None
+
+
+# --- what happened to a call (shared by the dialer and the workspace) ------------------------
+
+
+def open_attempt(callback: Callback) -> CallbackAttempt | None:
+    """The callback's call that is not settled yet, if any."""
+    return db.session.scalar(
+        select(CallbackAttempt)
+        .where(CallbackAttempt.callback_id == callback.id, CallbackAttempt.result.is_(None))
+        .order_by(CallbackAttempt.id.desc())
+        .limit(1)
+    )
+
+
+def close_open_attempts(callback: Callback, result: AttemptResult) -> None:
+    """Settle every unsettled call of the callback (the operator decided)."""
+    now = clock.now()
+    for attempt in db.session.scalars(
+        select(CallbackAttempt).where(
+            CallbackAttempt.callback_id == callback.id, CallbackAttempt.result.is_(None)
+        )
+    ):
+        final = result
+        if result == AttemptResult.CONNECTED and attempt.bridged_at is None:
+            final = AttemptResult.QUEUED  # the operator called from their own phone
+        finish_attempt(attempt, final, now)
+
+
+def finish_attempt(attempt: CallbackAttempt, result: AttemptResult, now: datetime) -> bool:
+    """Settle the attempt once: True for the one caller whose UPDATE matched."""
+    won = db.session.execute(
+        update(CallbackAttempt)
+        .where(CallbackAttempt.id == attempt.id, CallbackAttempt.result.is_(None))
+        .values(result=str(result))
+        .execution_options(synchronize_session=False)
+    ).rowcount == 1
+    if won:
+        db.session.refresh(attempt)
+        if attempt.ended_at is None and result != AttemptResult.CONNECTED:
+            attempt.ended_at = now
+    return won
+
+
+def caller_not_reached(callback: Callback, attempted_at: datetime, now: datetime) -> None:
+    """Count a failed attempt: plan the next one, or give up with «не дозвонились»."""
+    db.session.execute(
+        update(Callback)
+        .where(Callback.id == callback.id)
+        .values(attempts=Callback.attempts + 1, last_attempt_at=attempted_at, updated_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.refresh(callback)
+    callback.claimed_by_id = callback.claimed_at = None
+    if callback.attempts >= callback.max_attempts:
+        callback.status = CallbackStatus.UNREACHABLE
+        callback.outcome = str(CallbackOutcome.UNREACHABLE)
+        callback.closed_at = now
+        if settings.get("CALLBACK_SMS_ENABLED") and callback.phone:
+            callback.sms_status = "pending"  # sent by a job: no slow work inside a webhook
+        service.audit("callback.unreachable", "callback", callback.id,
+                      organization_id=callback.organization_id, attempts=callback.attempts)
+        log.info("callback %s: %s attempts, caller not reached", callback.id, callback.attempts)
+        return
+    callback.status = CallbackStatus.PLANNED
+    callback.not_before = attempted_at + _minutes("CALLBACK_RETRY_MINUTES")
+    callback.planned_at = None
+    callback.pinned = False
+    org = db.session.get(Organization, callback.organization_id)
+    _lock(org.id)
+    _replan(org, now)
+    if callback.planned_at is None and callback.manual:
+        # Left to the operators' queue, so the re-planner does not move it: the retry is due
+        # in the first callback window after the interval.
+        _pin(callback, callback.not_before, now)
+    log.info("callback %s: attempt %s failed, next at %s", callback.id, callback.attempts,
+             iso(callback.planned_at))
+
+
+def operator_missed(callback: Callback, now: datetime) -> None:
+    """The operator did not take the ring: ring again a little later, or leave it in the queue."""
+    callback.operator_misses += 1
+    callback.claimed_by_id = callback.claimed_at = None
+    if callback.operator_misses >= int(settings.get("CALLBACK_OPERATOR_MISSES")):
+        to_queue(callback)
+        return
+    callback.status = CallbackStatus.PLANNED
+    callback.not_before = now + _minutes("CALLBACK_POSTPONE_MINUTES")
+    callback.planned_at = None
+    org = db.session.get(Organization, callback.organization_id)
+    _lock(org.id)
+    _replan(org, now)
+
+
+def to_queue(callback: Callback) -> None:
+    """Leave the callback to the operators: due now in the queue, never rung automatically."""
+    callback.status = CallbackStatus.PLANNED
+    callback.manual = True
+    callback.claimed_by_id = callback.claimed_at = None
+    if callback.planned_at is None or callback.planned_at > clock.now():
+        callback.planned_at = clock.now()
+
+
+def _pin(callback: Callback, earliest: datetime, now: datetime) -> None:
+    """Put the callback at the first moment of a callback window at or after earliest."""
+    org = db.session.get(Organization, callback.organization_id)
+    plan = _planner(org, now)
+    slot = plan.first_open(earliest, _request(callback, org, earliest))
+    callback.status = CallbackStatus.PLANNED
+    callback.claimed_by_id = callback.claimed_at = None
+    callback.pinned = True
+    if slot is None:
+        callback.planned_at, callback.at_risk = earliest, True
+    else:
+        callback.planned_at = slot.at
+        callback.window_start, callback.window_end = slot.window_start, slot.window_end
+        callback.at_risk = slot.at_risk
+
+
+def iso(value: datetime | None) -> str | None:
+    """An instant for an audit record or a log line."""
+    return value.isoformat() if value else None
