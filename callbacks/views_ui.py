@@ -1,0 +1,262 @@
+"""The operator's workspace: the callback queue and the callback card.
+
+Thin views over callbacks.service (queue, claim, outcome, postpone) and callbacks.dialer
+(the bridged call through the telephony port). Bad input is a 400 with a Russian message,
+and nothing changes.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from callbacks import dialer
+from callbacks import service as callbacks
+from callbacks.models import AttemptResult, Callback, CallbackOutcome, CallbackStatus
+from helpline import auth, clock
+from helpline import ui_text as t
+from helpline.extensions import db
+from helpline.models import Organization, UserRole
+from tickets.models import DeclineReason, TranscriptionState
+
+bp = Blueprint("operator", __name__, url_prefix="/operator")
+
+OPERATOR = UserRole.OPERATOR.value
+TABS = ("due", "later", "overdue", "active", "done")
+# The outcome buttons, in the regulations' words, and what the service records for each.
+OUTCOMES: dict[str, tuple[CallbackOutcome, DeclineReason | None]] = {
+    "resolved": (CallbackOutcome.RESOLVED, None),
+    "no_answer": (CallbackOutcome.NO_ANSWER, None),
+    "wrong_number": (CallbackOutcome.WRONG_NUMBER, None),
+    "vendor_support": (CallbackOutcome.VENDOR_SUPPORT, None),
+    "declined_not_enough_information": (CallbackOutcome.DECLINED,
+                                        DeclineReason.NOT_ENOUGH_INFORMATION),
+    "declined_incorrect_question": (CallbackOutcome.DECLINED, DeclineReason.INCORRECT_QUESTION),
+    "ethics_violation": (CallbackOutcome.ABUSIVE, None),
+}
+NOTE_LIMIT = 2000
+REFERENCE_LIMIT = 100  # a vendor's reference
+MESSAGE_WORDS = 40  # the first lines of the transcript on the card
+
+
+# --- the queue -------------------------------------------------------------------------------
+
+
+def _filters(org: Organization) -> tuple[str, str, str]:
+    tab = request.args.get("tab", "due")
+    role = request.args.get("role", "")
+    topic = request.args.get("topic", "")
+    if tab not in TABS:
+        tab = "due"
+    if role not in {r.code for r in org.roles}:
+        role = ""
+    if topic not in {tp.code for tp in org.topics}:
+        topic = ""
+    return tab, role, topic
+
+
+def _lists(org: Organization, role: str, topic: str) -> dict[str, list[Callback]]:
+    found = callbacks.queue(org, now=clock.now())
+
+    def keep(callback: Callback) -> bool:
+        ticket = callback.ticket
+        return (not role or ticket.role == role) and (not topic or ticket.topic == topic)
+
+    return {
+        "due": [c for c in found.due_now if keep(c)],
+        "later": [c for c in found.later_today if keep(c)],
+        "overdue": [c for c in found.overdue if keep(c)],
+        "active": [c for c in found.in_progress if keep(c)],
+        "done": [c for c in found.done if keep(c)],
+    }
+
+
+def _queue_context() -> dict:
+    org = auth.current_org()
+    tab, role, topic = _filters(org)
+    lists = _lists(org, role, topic)
+    return {
+        "tab": tab,
+        "tabs": TABS,
+        "role": role,
+        "topic": topic,
+        "rows": lists[tab],
+        "counts": {name: len(items) for name, items in lists.items()},
+        "names": {
+            "roles": {r.code: r.name for r in org.roles},
+            "topics": {tp.code: tp.name for tp in org.topics},
+        },
+        "words": callbacks.message_words,
+        "updated": clock.now(),
+        "query": {"role": role, "topic": topic},
+    }
+
+
+@bp.get("/")
+@auth.roles_required(OPERATOR)
+def queue():
+    """Who to call: due now, later today, overdue, being called, done today."""
+    return render_template("operator/queue.html", **_queue_context())
+
+
+@bp.get("/queue-fragment")
+@auth.roles_required(OPERATOR)
+def queue_fragment():
+    """The same lists as an HTML fragment: the page swaps it in every 20 seconds."""
+    return render_template("operator/_queue.html", **_queue_context())
+
+
+# --- the card --------------------------------------------------------------------------------
+
+
+def _callback(callback_id: int) -> Callback:
+    """The callback if it belongs to the user's organization; anything else is a 404."""
+    callback = callbacks.get(auth.current_org().id, callback_id)
+    if callback is None:
+        abort(404)
+    return callback
+
+
+@bp.get("/callbacks/<int:callback_id>")
+@auth.roles_required(OPERATOR)
+def card(callback_id: int):
+    return _card(_callback(callback_id))
+
+
+def _card(callback: Callback, *, error: str | None = None, status: int = 200,
+          values: dict | None = None):
+    org = auth.current_org()
+    ticket = callback.ticket
+    recording = next(
+        (r for r in reversed(ticket.recordings)
+         if r.path and r.state != TranscriptionState.DELETED), None
+    )
+    return render_template(
+        "operator/card.html",
+        callback=callback,
+        ticket=ticket,
+        names={"roles": {r.code: r.name for r in org.roles},
+               "topics": {tp.code: tp.name for tp in org.topics}},
+        words=callbacks.message_words(ticket, limit=MESSAGE_WORDS),
+        recording=recording,
+        attempts=callback.attempts_log,
+        outcomes=OUTCOMES,
+        active=callback.is_active,
+        mine=callback.claimed_by_id == current_user.id,
+        claimed_by_other=callback.claimed_by_id not in (None, current_user.id)
+        and callback.status == CallbackStatus.DIALING,
+        error=error,
+        values=values or {},
+    ), status
+
+
+def _back(callback: Callback, message: str, category: str = "success"):
+    flash(message, category)
+    return redirect(url_for("operator.card", callback_id=callback.id))
+
+
+@bp.post("/callbacks/<int:callback_id>/call")
+@auth.roles_required(OPERATOR)
+def call(callback_id: int):
+    """«Позвонить»: the line rings the operator's phone, then bridges to the caller."""
+    callback = _callback(callback_id)
+    if not current_user.phone:
+        return _card(callback, error=t.CALL_NO_PHONE, status=400)
+    if not callback.phone:
+        return _card(callback, error=t.CALL_NO_NUMBER, status=400)
+    if callback.claimed_by_id not in (None, current_user.id) and (
+        callback.status == CallbackStatus.DIALING
+    ):
+        return _card(callback, error=t.CALL_TAKEN, status=409)
+    try:
+        attempt = dialer.start_call(callback.id, current_user._get_current_object())
+    except callbacks.CallbackError:
+        db.session.rollback()
+        callback = _callback(callback_id)
+        taken = callback.claimed_by_id not in (None, current_user.id)
+        return _card(callback, error=t.CALL_TAKEN if taken else t.CALL_REFUSED, status=409)
+    if attempt.result == AttemptResult.NOT_PLACED:
+        return _back(callback, t.CALL_NOT_PLACED, "error")
+    return _back(callback, t.CALL_STARTED)
+
+
+@bp.post("/callbacks/<int:callback_id>/postpone")
+@auth.roles_required(OPERATOR)
+def postpone(callback_id: int):
+    """«Отложить»: 15 minutes, an hour, or the next working day (inside a callback window)."""
+    callback = _callback(callback_id)
+    choice = request.form.get("delay", "")
+    if choice not in t.POSTPONE_CHOICES:
+        return _card(callback, error=t.POSTPONE_BAD, status=400)
+    now = clock.now()
+    kwargs: dict = {"minutes": float(choice)} if choice.isdigit() else {
+        "until": _tomorrow(auth.current_org(), now)
+    }
+    try:
+        callbacks.postpone(callback.id, user=current_user._get_current_object(), **kwargs)
+    except callbacks.CallbackError:
+        db.session.rollback()
+        return _card(_callback(callback_id), error=t.CALLBACK_CLOSED, status=409)
+    callback = _callback(callback_id)
+    return _back(callback, t.POSTPONED.format(when=auth.format_when(callback.planned_at)))
+
+
+def _tomorrow(org: Organization, now: datetime) -> datetime:
+    """The start of tomorrow in the school's zone: the planner finds the next window."""
+    zone = ZoneInfo(org.timezone)
+    local = now.astimezone(zone).date() + timedelta(days=1)
+    return datetime.combine(local, time(0), tzinfo=zone)
+
+
+@bp.post("/callbacks/<int:callback_id>/outcome")
+@auth.roles_required(OPERATOR)
+def outcome(callback_id: int):
+    """Record the outcome; «не дозвонились» plans the next attempt (or gives up)."""
+    callback = _callback(callback_id)
+    choice = request.form.get("outcome", "")
+    note = (request.form.get("note") or "").strip()
+    reference = (request.form.get("vendor_reference") or "").strip()
+    values = {"note": note, "vendor_reference": reference}
+    if choice not in OUTCOMES:
+        return _card(callback, error=t.OUTCOME_BAD, status=400, values=values)
+    for text, limit in ((note, NOTE_LIMIT), (reference, REFERENCE_LIMIT)):
+        if len(text) > limit:
+            return _card(callback, error=t.TOO_LONG.format(limit=limit), status=400,
+                         values=values)
+    result, reason = OUTCOMES[choice]
+    try:
+        callbacks.record_outcome(
+            callback.id, result, user=current_user._get_current_object(), note=note or None,
+            decline_reason=reason, vendor_reference=reference or None,
+        )
+    except callbacks.CallbackError:
+        db.session.rollback()
+        callback = _callback(callback_id)
+        taken = callback.claimed_by_id not in (None, current_user.id)
+        return _card(callback, error=t.CALL_TAKEN if taken else t.OUTCOME_REFUSED, status=409,
+                     values=values)
+    db.session.expire_all()
+    callback = _callback(callback_id)
+    message = t.OUTCOME_SAVED.format(outcome=t.OUTCOME[choice])
+    if result == CallbackOutcome.NO_ANSWER:
+        if callback.status == CallbackStatus.UNREACHABLE:
+            message += " " + t.RETRY_EXHAUSTED
+        elif callback.planned_at is not None:
+            message += " " + t.RETRY_PLANNED.format(when=auth.format_when(callback.planned_at))
+    return _back(callback, message)
+
+
+@bp.post("/callbacks/<int:callback_id>/release")
+@auth.roles_required(OPERATOR)
+def release(callback_id: int):
+    """Give a callback the operator took back to the queue."""
+    callback = _callback(callback_id)
+    try:
+        callbacks.release(callback.id, current_user._get_current_object())
+    except callbacks.CallbackError:
+        db.session.rollback()
+        return _card(_callback(callback_id), error=t.CALL_TAKEN, status=409)
+    return _back(callback, t.RELEASED)

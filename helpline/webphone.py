@@ -1,0 +1,418 @@
+"""A phone in the browser for local telephony: call the help line step by step.
+
+The call simulator (helpline.simulator) plays Twilio against the app in-process and asks a
+Caller what the person on the phone does. Here that Caller is the browser: each simulated
+call runs in its own thread, and at every <Gather>, <Record> and <Dial> the thread waits
+until the browser sends keys, words, a WAV file or a dial outcome through a small JSON API.
+
+Only with HELPLINE_TELEPHONY=local, and only for signed-in staff: it opens real tickets.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+import struct
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from flask import Blueprint, Flask, abort, current_app, jsonify, render_template, request, url_for
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from helpline import auth, phones, simulation
+from helpline import ui_text as t
+from helpline.extensions import db
+from helpline.models import Organization, OrganizationPhone, UserRole
+from helpline.simulator import (
+    DialInfo,
+    DialOutcome,
+    Event,
+    GatherInfo,
+    Hangup,
+    Keys,
+    Message,
+    RecordInfo,
+    Silence,
+    Speech,
+    wav_duration,
+)
+
+log = logging.getLogger(__name__)
+bp = Blueprint("webphone", __name__, url_prefix="/phone")
+
+IDLE_TIMEOUT = 300.0  # seconds a call waits for the browser before the caller "hangs up"
+SETTLE_TIMEOUT = 20.0  # seconds an API request waits for the line to answer
+MAX_CALLS = 10  # simultaneous browser calls per process
+MAX_WAV_BYTES = 10 * 1024 * 1024
+KEEP_ENDED = 600.0  # seconds an ended call's state stays readable
+DIAL_CHOICES = ("completed", "no-answer", "busy")
+KEYS = set("0123456789*#")
+WORKERS = {r.value for r in UserRole}
+
+
+class WrongStep(ValueError):
+    """The browser answered something the line is not waiting for."""
+
+
+@dataclass
+class BrowserCaller:
+    """A simulator Caller whose answers arrive from HTTP requests in another thread."""
+
+    events: list[dict[str, Any]] = field(default_factory=list)
+    waiting: dict[str, Any] | None = None
+    step: int = 0
+    ended: bool = False
+    error: str | None = None
+    _answer: Any = None
+    _cond: threading.Condition = field(default_factory=threading.Condition, repr=False)
+
+    # --- the simulator's side (its own thread)
+
+    def on_gather(self, gather: GatherInfo, heard: list[Event]):
+        return self._wait({
+            "kind": "gather",
+            "keys": gather.accepts_keys,
+            "speech": gather.accepts_speech,
+            "num_digits": gather.num_digits,
+            "finish_on_key": gather.finish_on_key,
+        }, Hangup())
+
+    def on_record(self, record: RecordInfo, heard: list[Event]) -> Message:
+        return self._wait({"kind": "record", "max_length": record.max_length},
+                          Message(None, hangup=True))
+
+    def on_dial(self, dial: DialInfo) -> DialOutcome:
+        return self._wait({"kind": "dial", "numbers": [phones.display(n) for n in dial.numbers]},
+                          DialOutcome("no-answer", 0, caller_hangs_up=True))
+
+    def on_event(self, event: Event) -> None:
+        shown = _show(event)
+        if shown is None:
+            return
+        with self._cond:
+            self.events.append(shown)
+            self._cond.notify_all()
+
+    def finish(self, error: str | None = None) -> None:
+        with self._cond:
+            self.ended, self.waiting = True, None
+            self.error = self.error or error
+            self._cond.notify_all()
+
+    def _wait(self, waiting: dict[str, Any], on_timeout):
+        with self._cond:
+            self.step += 1
+            self.waiting, self._answer = waiting, None
+            self._cond.notify_all()
+            answered = self._cond.wait_for(lambda: self._answer is not None, IDLE_TIMEOUT)
+            answer = self._answer if answered else on_timeout
+            self.waiting, self._answer = None, None
+            return answer
+
+    # --- the browser's side (request threads)
+
+    def answer(self, kind: str, action) -> int:
+        """Hand an answer to the waiting line; return the step it answers."""
+        with self._cond:
+            if self.ended:
+                raise WrongStep("ended")
+            if self.waiting is None or self.waiting["kind"] != kind or self._answer is not None:
+                raise WrongStep((self.waiting or {}).get("kind", "nothing"))
+            self._answer = action
+            self._cond.notify_all()
+            return self.step
+
+    def settle(self, after_step: int, timeout: float = SETTLE_TIMEOUT) -> None:
+        """Wait until the line asks for the next answer or the call ends."""
+        with self._cond:
+            self._cond.wait_for(
+                lambda: self.ended or (self.waiting is not None and self.step > after_step),
+                timeout,
+            )
+
+    def snapshot(self) -> dict[str, Any]:
+        with self._cond:
+            return {"events": list(self.events), "waiting": self.waiting, "ended": self.ended,
+                    "error": self.error}
+
+
+def _show(event: Event) -> dict[str, Any] | None:
+    """What the browser shows for one simulator event (None: not shown)."""
+    kind, text, attrs = event.kind, event.text, event.attrs
+    if kind == "say":
+        return {"who": "line", "text": text, "speak": True}
+    if kind in ("keys", "speech", "silence"):
+        return {"who": "you", "text": t.PHONE_EVENT[kind].format(text=text)}
+    if kind == "message":
+        if not attrs.get("duration"):
+            return {"who": "you", "text": t.PHONE_EVENT["message_empty"]}
+        return {"who": "you", "text": t.PHONE_EVENT["message"].format(
+            text=f"{attrs['duration']:.1f}".replace(".", ","))}
+    if kind == "dial":
+        numbers = ", ".join(phones.display(n.strip()) for n in text.split(","))
+        return {"who": "sys", "text": t.PHONE_EVENT["dial"].format(text=numbers)}
+    if kind == "dial_result":
+        return {"who": "sys", "text": t.PHONE_EVENT["dial_result"].format(
+            text=t.PHONE_DIAL.get(text, text))}
+    if kind == "hangup":
+        return {"who": "sys", "text": t.PHONE_EVENT["hangup"]}
+    if kind == "error":
+        return {"who": "bad", "text": t.PHONE_EVENT["error"].format(text=text)}
+    return None
+
+
+@dataclass
+class BrowserCall:
+    id: str
+    owner_id: int
+    organization_id: int
+    to: str
+    from_: str
+    call_sid: str
+    caller: BrowserCaller
+    started: float = field(default_factory=time.monotonic)
+    ended_at: float | None = None
+
+
+class Calls:
+    """The browser calls of this process (the simulator runs in-process: one node only)."""
+
+    def __init__(self) -> None:
+        self._calls: dict[str, BrowserCall] = {}
+        self._lock = threading.Lock()
+
+    def start(self, app: Flask, *, owner_id: int, org_id: int, to: str, from_: str
+              ) -> BrowserCall:
+        with self._lock:
+            self._forget_old()
+            active = [c for c in self._calls.values() if not c.caller.ended]
+            if len(active) >= MAX_CALLS:
+                raise OverflowError("too many calls")
+            call = BrowserCall(secrets.token_urlsafe(12), owner_id, org_id, to, from_,
+                               "CA" + secrets.token_hex(16), BrowserCaller())
+            self._calls[call.id] = call
+        threading.Thread(target=self._run, args=(app, call), daemon=True,
+                         name=f"webphone-{call.id}").start()
+        return call
+
+    def get(self, call_id: str, owner_id: int) -> BrowserCall | None:
+        with self._lock:
+            call = self._calls.get(call_id)
+        return call if call is not None and call.owner_id == owner_id else None
+
+    def _forget_old(self) -> None:
+        now = time.monotonic()
+        for key, call in list(self._calls.items()):
+            if call.ended_at is not None and now - call.ended_at > KEEP_ENDED:
+                del self._calls[key]
+
+    @staticmethod
+    def _run(app: Flask, call: BrowserCall) -> None:
+        error = None
+        try:
+            with app.app_context():
+                sim = simulation.simulator(on_event=call.caller.on_event)
+            # Each webhook pushes its own context, as a request from Twilio would.
+            sim.call(to=call.to, from_=call.from_, caller=call.caller, call_sid=call.call_sid)
+        except Exception as exc:  # the simulator itself failed: show it, don't hang the page
+            log.exception("browser call %s failed", call.id)
+            error = str(exc)
+        finally:
+            call.ended_at = time.monotonic()
+            call.caller.finish(error)
+
+
+def calls() -> Calls:
+    return current_app.extensions.setdefault("webphone", Calls())
+
+
+# --- views -----------------------------------------------------------------------------------
+
+
+@bp.before_request
+def _local_only():
+    if current_app.config["TELEPHONY"] != "local":
+        abort(404)
+
+
+def _allowed() -> None:
+    if not WORKERS & set(current_user.roles or ()):
+        abort(403)
+    if auth.current_org() is None:
+        abort(404)
+
+
+def _numbers(org: Organization) -> list[tuple[str, str]]:
+    """The help numbers the user may call: their organization's (every one for a region)."""
+    query = select(OrganizationPhone.number, Organization.name).join(Organization)
+    if not current_user.is_regional:
+        query = query.where(Organization.id == org.id)
+    rows = db.session.execute(query.order_by(Organization.id, OrganizationPhone.id)).all()
+    # The current organization first.
+    rows.sort(key=lambda row: row.name != org.name)
+    return [(row.number, f"{row.name}: {phones.display(row.number)}") for row in rows]
+
+
+@bp.get("/")
+@login_required
+def page():
+    """The phone: keypad, the line's words, the voice message."""
+    _allowed()
+    return render_template("phone.html", numbers=_numbers(auth.current_org()),
+                           caller_number=phones.display("+79161234567"))
+
+
+def _payload() -> dict[str, Any]:
+    """The JSON object sent, or an empty one (a list or a string is not an answer)."""
+    data = request.get_json(silent=True)
+    return data if isinstance(data, dict) else {}
+
+
+def _fail(message: str, status: int = 400):
+    return jsonify(error=message), status
+
+
+@bp.post("/api/calls")
+@login_required
+def start_call():
+    """Dial the help line; answer once the line says something and waits."""
+    _allowed()
+    data = _payload() or request.form
+    to = phones.normalize(str(data.get("to") or ""))
+    allowed = {number for number, _ in _numbers(auth.current_org())}
+    if to is None or to not in allowed:
+        return _fail(t.PHONE_UNKNOWN_TO)
+    raw_from = str(data.get("from") or "").strip()
+    from_ = phones.normalize(raw_from) if raw_from else "anonymous"
+    if from_ is None:
+        return _fail(t.PHONE_BAD_NUMBER)
+    org = db.session.scalar(
+        select(Organization).join(OrganizationPhone).where(OrganizationPhone.number == to)
+    )
+    try:
+        call = calls().start(current_app._get_current_object(), owner_id=current_user.id,
+                             org_id=org.id, to=to, from_=from_)
+    except OverflowError:
+        return _fail(t.PHONE_TOO_MANY, 429)
+    call.caller.settle(0)
+    return jsonify(_state(call)), 201
+
+
+def _call(call_id: str) -> BrowserCall:
+    call = calls().get(call_id, current_user.id)
+    if call is None:
+        abort(404)
+    return call
+
+
+@bp.get("/api/calls/<call_id>")
+@login_required
+def call_state(call_id: str):
+    _allowed()
+    return jsonify(_state(_call(call_id)))
+
+
+@bp.post("/api/calls/<call_id>/input")
+@login_required
+def send_input(call_id: str):
+    """Keys, words, silence, hang up, or how the consultant's phone answers."""
+    _allowed()
+    call = _call(call_id)
+    data = _payload()
+    action = str(data.get("action") or "")
+    value = str(data.get("value") or "")[:200]
+    kind = "gather"
+    if action == "keys":
+        if not value or not set(value) <= KEYS:
+            return _fail(t.PHONE_BAD_KEYS)
+        answer: Any = Keys(value)
+    elif action == "speech" and value.strip():
+        answer = Speech(value.strip())
+    elif action == "silence":
+        answer = Silence()
+    elif action == "hangup":
+        waiting = (call.caller.snapshot()["waiting"] or {}).get("kind", "gather")
+        kind = waiting
+        answer = {"gather": Hangup(), "record": Message(None, hangup=True)}.get(
+            waiting, DialOutcome("canceled", 0, caller_hangs_up=True))
+    elif action == "dial" and value in DIAL_CHOICES:
+        kind, answer = "dial", DialOutcome(value, 60 if value == "completed" else 0)
+    else:
+        return _fail(t.ERROR_400)
+    return _answer(call, kind, answer)
+
+
+@bp.post("/api/calls/<call_id>/message")
+@login_required
+def send_message(call_id: str):
+    """The voice message at the beep: a WAV file (recorded in the browser or chosen)."""
+    _allowed()
+    call = _call(call_id)
+    if request.content_length and request.content_length > MAX_WAV_BYTES + 64 * 1024:
+        return _fail(t.PHONE_WAV_TOO_BIG.format(mb=MAX_WAV_BYTES // (1024 * 1024)))
+    if request.form.get("nothing"):
+        return _answer(call, "record", Message(None))
+    upload = request.files.get("audio")
+    if upload is None:
+        return _fail(t.PHONE_WAV_EMPTY)
+    data = upload.read(MAX_WAV_BYTES + 1)
+    if len(data) > MAX_WAV_BYTES:
+        return _fail(t.PHONE_WAV_TOO_BIG.format(mb=MAX_WAV_BYTES // (1024 * 1024)))
+    if not data:
+        return _fail(t.PHONE_WAV_EMPTY)
+    try:
+        seconds = wav_duration(data)
+    except (ValueError, struct.error):  # not RIFF/WAVE, or a truncated header
+        return _fail(t.PHONE_BAD_WAV)
+    if seconds <= 0:
+        return _fail(t.PHONE_BAD_WAV)
+    return _answer(call, "record", Message(data))
+
+
+def _answer(call: BrowserCall, kind: str, answer):
+    try:
+        step = call.caller.answer(kind, answer)
+    except WrongStep as exc:
+        if call.caller.ended:
+            return _fail(t.PHONE_GONE, 409)
+        return _fail(t.PHONE_BAD_INPUT.format(expected=_expected(str(exc))), 409)
+    call.caller.settle(step)
+    return jsonify(_state(call))
+
+
+def _expected(kind: str) -> str:
+    return {"gather": t.PHONE_WAIT_KEYS, "record": t.PHONE_RECORD_TITLE,
+            "dial": t.PHONE_DIAL_TITLE}.get(kind, t.PHONE_BUSY)
+
+
+def _state(call: BrowserCall) -> dict[str, Any]:
+    state = call.caller.snapshot()
+    state.update(id=call.id, to=phones.display(call.to), call_sid=call.call_sid,
+                 ticket=_ticket_of(call))
+    return state
+
+
+def _ticket_of(call: BrowserCall) -> dict[str, Any] | None:
+    """The ticket the call opened and its planned callback, once there is one."""
+    from callbacks import service as callbacks
+    from tickets import service as tickets
+
+    db.session.expire_all()  # the call's webhooks committed in another thread
+    ticket = tickets.find_by_call(call.call_sid)
+    if ticket is None:
+        return None
+    org = db.session.get(Organization, ticket.organization_id)
+    callback = callbacks.active_for(ticket)
+    planned = callbacks.promise_time(callback, org) if callback else None
+    mine = auth.current_org() is not None and auth.current_org().id == org.id
+    return {
+        "number": ticket.number,
+        "text": t.PHONE_TICKET.format(number=ticket.number),
+        "url": url_for("tickets.ticket", ticket_id=ticket.id) if mine else None,
+        "callback": t.PHONE_CALLBACK.format(when=auth.format_when(callback.planned_at))
+        if callback and callback.planned_at else None,
+        "promised": planned.isoformat() if planned else None,
+    }

@@ -1,0 +1,263 @@
+"""Sign-in, cookies, CSRF, the login rate limit, roles and the organization scope."""
+
+import pytest
+from sqlalchemy import func, select
+
+from helpline import auth
+from helpline import ui_text as t
+from helpline.extensions import db
+from helpline.models import AuditEvent, Organization, User
+from tests.browser.support import PASSWORD, csrf_token, login
+
+PAGES = ["/tickets/", "/operator/", "/phone/", "/workspace", "/operator/queue-fragment"]
+
+
+def page(client, path):
+    response = client.get(path)
+    return response, response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("path", PAGES)
+def test_every_page_asks_to_sign_in_first(client, demo, path):
+    response = client.get(path)
+    assert response.status_code == 302
+    assert response.location.startswith("/login?next=")
+
+
+def test_the_front_page_leads_to_the_sign_in(client, demo):
+    assert client.get("/").location == "/workspace"
+    assert client.get("/workspace").location.startswith("/login")
+
+
+def test_sign_in_page_is_russian_and_carries_a_csrf_token(client, demo):
+    response, html = page(client, "/login")
+    assert response.status_code == 200
+    assert t.LOGIN_TITLE in html and 'lang="ru"' in html
+    assert csrf_token(html)
+    assert "Content-Security-Policy" in response.headers
+    assert "cdn" not in html.lower() and "https://" not in html  # everything is served here
+
+
+def test_operator_lands_on_the_queue_consultant_on_the_inbox(app, demo):
+    operator, consultant = app.test_client(), app.test_client()
+    token = csrf_token(operator.get("/login").get_data(as_text=True))
+    response = operator.post("/login", data={"username": "operator", "password": PASSWORD,
+                                             "csrf_token": token})
+    assert response.location == "/operator/"
+    token = csrf_token(consultant.get("/login").get_data(as_text=True))
+    response = consultant.post("/login", data={"username": "consultant",
+                                               "password": PASSWORD, "csrf_token": token})
+    assert response.location == "/tickets/"
+
+
+def test_session_cookie_is_httponly_lax_and_secure_over_https(client, demo):
+    token = csrf_token(client.get("/login").get_data(as_text=True))
+    response = client.post("/login", data={"username": "consultant", "password": PASSWORD,
+                                            "csrf_token": token})
+    cookie = next(h for h in response.headers.getlist("Set-Cookie") if h.startswith("session="))
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie and "Secure" in cookie
+
+
+def test_cookie_is_not_secure_on_a_plain_http_lan(app_config, tmp_path):
+    from helpline.app import create_app
+
+    app = create_app({**app_config, "PUBLIC_URL": "http://192.168.1.10:5000"})
+    assert app.config["SESSION_COOKIE_SECURE"] is False
+    assert app.config["SESSION_COOKIE_HTTPONLY"] is True
+    assert app.config["SESSION_COOKIE_SAMESITE"] == "Lax"
+
+
+def test_a_wrong_password_is_refused_politely_and_audited(app, client, demo):
+    token = csrf_token(client.get("/login").get_data(as_text=True))
+    response = client.post("/login", data={"username": "consultant", "password": "nope",
+                                            "csrf_token": token})
+    assert response.status_code == 400
+    assert t.LOGIN_FAILED in response.get_data(as_text=True)
+    assert client.get("/tickets/").status_code == 302  # still signed out
+    with app.app_context():
+        event = db.session.scalars(select(AuditEvent).where(
+            AuditEvent.action == "auth.login_failed")).one()
+        assert event.actor == "consultant" and event.note == "127.0.0.1"
+
+
+def test_unknown_user_and_empty_form(client, demo):
+    token = csrf_token(client.get("/login").get_data(as_text=True))
+    response = client.post("/login", data={"username": "nobody", "password": "x",
+                                            "csrf_token": token})
+    assert response.status_code == 400 and t.LOGIN_FAILED in response.get_data(as_text=True)
+    response = client.post("/login", data={"username": "", "password": "",
+                                            "csrf_token": token})
+    assert response.status_code == 400 and t.LOGIN_EMPTY in response.get_data(as_text=True)
+
+
+def test_an_inactive_user_cannot_sign_in(app, client, demo):
+    with app.app_context():
+        db.session.scalars(select(User).where(User.username == "consultant")).one().active = False
+        db.session.commit()
+    token = csrf_token(client.get("/login").get_data(as_text=True))
+    response = client.post("/login", data={"username": "consultant", "password": PASSWORD,
+                                            "csrf_token": token})
+    assert response.status_code == 400
+
+
+def test_the_login_rate_limit_locks_after_five_failures(app, client, demo):
+    token = csrf_token(client.get("/login").get_data(as_text=True))
+    for _ in range(auth.FAILURES_PER_USER_AND_ADDRESS):
+        assert client.post("/login", data={"username": "consultant", "password": "bad",
+                                           "csrf_token": token}).status_code == 400
+    # Even the right password is refused now: that is what makes guessing pointless.
+    response = client.post("/login", data={"username": "consultant", "password": PASSWORD,
+                                            "csrf_token": token})
+    assert response.status_code == 429
+    assert t.LOGIN_LOCKED.format(minutes=15) in response.get_data(as_text=True)
+    # Another user from the same address is not locked yet.
+    response = client.post("/login", data={"username": "operator", "password": PASSWORD,
+                                            "csrf_token": token})
+    assert response.status_code == 302
+
+
+def test_the_lock_lifts_after_the_window(app, client, demo):
+    import time_machine
+
+    from helpline import clock
+
+    token = csrf_token(client.get("/login").get_data(as_text=True))
+    start = clock.now()
+    with time_machine.travel(start, tick=False):
+        for _ in range(auth.FAILURES_PER_USER_AND_ADDRESS):
+            client.post("/login", data={"username": "consultant", "password": "bad",
+                                        "csrf_token": token})
+    with time_machine.travel(start + auth.LOGIN_WINDOW + auth.LOGIN_WINDOW / 10, tick=False):
+        response = client.post("/login", data={"username": "consultant", "password": PASSWORD,
+                                                "csrf_token": token})
+    assert response.status_code == 302
+
+
+def test_a_success_resets_the_count_for_that_user(app, client, demo):
+    token = csrf_token(client.get("/login").get_data(as_text=True))
+    for _ in range(auth.FAILURES_PER_USER_AND_ADDRESS - 1):
+        client.post("/login", data={"username": "consultant", "password": "bad",
+                                    "csrf_token": token})
+    assert client.post("/login", data={"username": "consultant", "password": PASSWORD,
+                                       "csrf_token": token}).status_code == 302
+    client.post("/logout", data={"csrf_token": csrf_token(
+        client.get("/tickets/").get_data(as_text=True))})
+    token = csrf_token(client.get("/login").get_data(as_text=True))
+    assert client.post("/login", data={"username": "consultant", "password": "bad",
+                                       "csrf_token": token}).status_code == 400
+    assert client.post("/login", data={"username": "consultant", "password": PASSWORD,
+                                       "csrf_token": token}).status_code == 302
+
+
+def test_many_usernames_from_one_address_are_limited_too(app, client, demo):
+    token = csrf_token(client.get("/login").get_data(as_text=True))
+    for i in range(auth.FAILURES_PER_ADDRESS):
+        client.post("/login", data={"username": f"guess{i}", "password": "x",
+                                    "csrf_token": token})
+    response = client.post("/login", data={"username": "operator", "password": PASSWORD,
+                                            "csrf_token": token})
+    assert response.status_code == 429
+
+
+def test_a_post_without_csrf_token_is_refused(client, demo):
+    response = client.post("/login", data={"username": "consultant", "password": PASSWORD})
+    assert response.status_code == 400
+    assert t.ERROR_CSRF in response.get_data(as_text=True)
+    assert client.get("/tickets/").status_code == 302  # not signed in
+
+
+def test_logout_needs_a_post_with_token(client, demo):
+    login(client, "consultant")
+    assert client.get("/logout").status_code == 405
+    assert client.post("/logout").status_code == 400  # no token: still signed in
+    assert client.get("/tickets/").status_code == 200
+    token = csrf_token(client.get("/tickets/").get_data(as_text=True))
+    response = client.post("/logout", data={"csrf_token": token})
+    assert response.location == "/login"
+    assert client.get("/tickets/").status_code == 302
+
+
+@pytest.mark.parametrize("target", ["https://evil.example/", "//evil.example/", "/\\evil"])
+def test_next_never_leaves_the_site(client, demo, target):
+    token = csrf_token(client.get("/login").get_data(as_text=True))
+    response = client.post("/login", data={"username": "consultant", "password": PASSWORD,
+                                            "csrf_token": token, "next": target})
+    assert response.location == "/tickets/"
+
+
+def test_next_returns_to_the_page_asked_for(client, demo):
+    token = csrf_token(client.get("/login").get_data(as_text=True))
+    response = client.post("/login?next=/tickets/%3Ftab%3Dclosed", data={
+        "username": "consultant", "password": PASSWORD, "csrf_token": token})
+    assert response.location == "/tickets/?tab=closed"
+
+
+def test_twilio_webhooks_need_no_csrf_token(caller):
+    response = caller.post("/ivr/voice")
+    assert response.status_code == 200 and response.mimetype == "text/xml"
+    response = caller.post("/callbacks/status", CallStatus="completed")
+    assert response.status_code == 200 and response.mimetype == "text/xml"
+
+
+def test_twilio_webhooks_still_need_the_signature(client, demo):
+    assert client.post("/ivr/voice", data={"CallSid": "CA1"}).status_code == 403
+    assert client.post("/callbacks/status", data={"CallSid": "CA1"}).status_code == 403
+
+
+def test_roles_operator_cannot_act_as_consultant_and_back(client, demo):
+    login(client, "consultant")
+    assert client.get("/operator/").status_code == 403
+    assert client.get("/operator/queue-fragment").status_code == 403
+    assert t.ERROR_403 in client.get("/operator/").get_data(as_text=True)
+
+
+def test_a_user_without_a_role_is_told_so(app, client, demo):
+    with app.app_context():
+        user = User(username="nobody", name="Без роли", roles=[], organization_id=1)
+        user.set_password(PASSWORD)
+        db.session.add(user)
+        db.session.commit()
+    token = csrf_token(client.get("/login").get_data(as_text=True))
+    client.post("/login", data={"username": "nobody", "password": PASSWORD,
+                                "csrf_token": token})
+    response = client.get("/workspace")
+    assert response.status_code == 403 and t.NO_ROLE_HOME in response.get_data(as_text=True)
+    assert client.get("/tickets/").status_code == 403
+
+
+def test_regional_admin_switches_organization(app, client, demo):
+    token = login(client, "admin")
+    with app.app_context():
+        orgs = {o.slug: o.id for o in db.session.scalars(select(Organization))}
+    html = client.get("/tickets/").get_data(as_text=True)
+    assert "МАОУ СОШ № 19 (демо)" in html and 'id="org-select"' in html
+    response = client.post("/organization", data={"organization_id": orgs["tukalinsk"],
+                                                   "csrf_token": token, "next": "/tickets/"})
+    assert response.location == "/tickets/"
+    html = client.get("/tickets/").get_data(as_text=True)
+    assert f'<option value="{orgs["tukalinsk"]}" selected>' in html
+
+
+def test_switching_to_an_unknown_organization_is_a_clear_400(client, demo):
+    token = login(client, "admin")
+    for value in ("999", "abc", ""):
+        response = client.post("/organization", data={"organization_id": value,
+                                                       "csrf_token": token})
+        assert response.status_code == 400
+        assert t.ORGANIZATION_UNKNOWN in response.get_data(as_text=True)
+
+
+def test_only_a_regional_admin_may_switch(client, demo):
+    token = login(client, "consultant")
+    response = client.post("/organization", data={"organization_id": "2", "csrf_token": token})
+    assert response.status_code == 403
+
+
+def test_failed_logins_leave_one_audit_row_each(app, client, demo):
+    token = csrf_token(client.get("/login").get_data(as_text=True))
+    for _ in range(3):
+        client.post("/login", data={"username": "operator", "password": "x",
+                                    "csrf_token": token})
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(AuditEvent).where(
+            AuditEvent.action == "auth.login_failed")) == 3

@@ -1,0 +1,377 @@
+"""The consultant's pages: the voice-message inbox and the ticket page with its actions.
+
+Thin views: check access and the form, call tickets.casework, redirect (or show the page
+again with a Russian message and HTTP 400 when the input is wrong; nothing is changed then).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
+from flask_login import current_user
+from sqlalchemy import select
+
+from helpline import auth, clock, phones, service
+from helpline import ui_text as t
+from helpline.extensions import db
+from helpline.models import Organization, User, UserRole
+from tickets import casework
+from tickets import service as tickets
+from tickets.models import DeclineReason, Recording, Ticket, Transcript, TranscriptionState
+
+bp = Blueprint("tickets", __name__, url_prefix="/tickets", template_folder="templates")
+
+TEXT_LIMIT = 5000  # a reply, a note, a transcript correction
+SHORT_LIMIT = 100  # a vendor's reference
+WORKERS = (UserRole.CONSULTANT.value, UserRole.OPERATOR.value)
+CONSULTANT = UserRole.CONSULTANT.value
+
+
+def _who() -> casework.Actor:
+    return casework.Actor(current_user.username, current_user.id)
+
+
+def _ticket(ticket_id: int) -> Ticket:
+    """The ticket if it belongs to the user's organization; any other ticket is a 404."""
+    ticket = tickets.get(auth.current_org().id, ticket_id)
+    if ticket is None:
+        abort(404)
+    return ticket
+
+
+def _is_consultant() -> bool:
+    return bool({CONSULTANT, UserRole.ADMIN.value} & set(current_user.roles or ()))
+
+
+def _consultant_only() -> None:
+    if not _is_consultant():
+        abort(403)
+
+
+# --- the inbox -------------------------------------------------------------------------------
+
+
+@bp.get("/")
+@auth.roles_required(*WORKERS)
+def inbox():
+    """New, in progress, overdue and closed tickets, with counts."""
+    org = auth.current_org()
+    tab = request.args.get("tab", "new")
+    if tab not in casework.INBOX_TABS:
+        tab = "new"
+    now = clock.now()
+    rows = casework.inbox(org.id, tab, now=now)
+    return render_template(
+        "tickets/inbox.html",
+        tab=tab,
+        tabs=casework.INBOX_TABS,
+        counts=casework.inbox_counts(org.id, now=now),
+        tickets=rows,
+        transcripts=casework.transcripts_for([r.id for r in rows]),
+        shown_text=casework.shown_text,
+        names=_names(org),
+        now=now,
+        at_risk=_callbacks_at_risk([r.id for r in rows]),
+    )
+
+
+def _names(org: Organization) -> dict[str, dict[str, str]]:
+    return {
+        "roles": {r.code: r.name for r in org.roles},
+        "topics": {tp.code: tp.name for tp in org.topics},
+    }
+
+
+def _callbacks_at_risk(ticket_ids: list[int]) -> set[int]:
+    # Callbacks build on tickets, not the other way round: imported where needed.
+    from callbacks.models import ACTIVE_STATUSES, Callback
+
+    if not ticket_ids:
+        return set()
+    return set(db.session.scalars(
+        select(Callback.ticket_id).where(
+            Callback.ticket_id.in_(ticket_ids), Callback.at_risk.is_(True),
+            Callback.status.in_(ACTIVE_STATUSES),
+        )
+    ))
+
+
+# --- the ticket page -------------------------------------------------------------------------
+
+
+@bp.get("/<int:ticket_id>")
+@auth.roles_required(*WORKERS)
+def ticket(ticket_id: int):
+    return _page(_ticket(ticket_id))
+
+
+def _page(ticket: Ticket, *, error: str | None = None, status: int = 200, form: str = "",
+          values: dict | None = None):
+    """The ticket page; on bad input, shown again with the message next to the form."""
+    org = auth.current_org()
+    transcript = casework.latest_transcript(ticket)
+    corrected_by = (
+        db.session.get(User, transcript.corrected_by_id)
+        if transcript is not None and transcript.corrected_by_id else None
+    )
+    assignee = db.session.get(User, ticket.assignee_id) if ticket.assignee_id else None
+    events = casework.history(ticket)
+    users = {u.id: u for u in service.users_by_id({e.user_id for e in events if e.user_id})}
+    return render_template(
+        "tickets/ticket.html",
+        ticket=ticket,
+        names=_names(org),
+        recordings=[r for r in ticket.recordings],
+        playable=_playable,
+        transcript=transcript,
+        words=casework.marked_words(transcript) if transcript else [],
+        shown_text=casework.shown_text(transcript),
+        corrected_by=corrected_by,
+        assignee=assignee,
+        suggestions=_suggestions(ticket, org),
+        notes=casework.notes(ticket),
+        history=events,
+        users=users,
+        callback=_callback_of(ticket),
+        decline_reasons=list(DeclineReason),
+        vendor_phones=", ".join(phones.display(p) for p in (org.vendor_phones or ())),
+        is_consultant=_is_consultant(),
+        error=error,
+        error_form=form,
+        values=values or {},
+        now=clock.now(),
+    ), status
+
+
+def _playable(recording: Recording) -> bool:
+    return bool(recording.path) and recording.state != TranscriptionState.DELETED
+
+
+def _suggestions(ticket: Ticket, org: Organization) -> list[dict]:
+    """The transcript's suggestions beside the ticket's current values."""
+    found = ticket.suggestions or {}
+    topics = {tp.code: tp.name for tp in org.topics}
+    current = {
+        "phone": ticket.callback_number,
+        "class": ticket.student_class,
+        "topic": ticket.topic,
+    }
+    rows = []
+    for field in casework.SUGGESTION_FIELDS:
+        value = found.get(field)
+        if not value:
+            continue
+        shown = {
+            "phone": phones.display,
+            "topic": lambda code: topics.get(code, code),
+        }.get(field, str)
+        rows.append({
+            "field": field,
+            "label": t.SUGGESTION_FIELD[field],
+            "value": shown(value),
+            "current": shown(current[field]) if current[field] else t.NOT_SET,
+            "same": str(value) == str(current[field] or ""),
+        })
+    return rows
+
+
+def _callback_of(ticket: Ticket):
+    from callbacks.models import Callback
+
+    return db.session.scalar(
+        select(Callback).where(Callback.ticket_id == ticket.id)
+        .order_by(Callback.id.desc()).limit(1)
+    )
+
+
+# --- the recording ---------------------------------------------------------------------------
+
+
+@bp.get("/<int:ticket_id>/recordings/<int:recording_id>.wav")
+@auth.roles_required(*WORKERS)
+def recording_audio(ticket_id: int, recording_id: int):
+    """Stream the voice message (HTTP Range for seeking); each listen is audited."""
+    ticket = _ticket(ticket_id)
+    recording = db.session.get(Recording, recording_id)
+    if recording is None or recording.ticket_id != ticket.id or not _playable(recording):
+        abort(404)
+    data_dir = Path(current_app.config["DATA_DIR"]).resolve()
+    path = (data_dir / recording.path).resolve()
+    if not path.is_relative_to(data_dir) or not path.is_file():
+        abort(404)
+    range_header = request.headers.get("Range")
+    # A player asks for bytes=0- to start and for later ranges to seek: one listen, one event.
+    if range_header is None or range_header.replace(" ", "").startswith("bytes=0-"):
+        casework.record_listen(recording, _who(), range_header=range_header)
+    response = send_file(path, mimetype="audio/wav", conditional=True, etag=True, max_age=0)
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+# --- actions ---------------------------------------------------------------------------------
+
+
+def _text(name: str, limit: int = TEXT_LIMIT) -> tuple[str, str | None]:
+    """The stripped field and a message if it is empty or too long."""
+    value = (request.form.get(name) or "").strip()
+    if not value:
+        return value, "empty"
+    if len(value) > limit:
+        return value, t.TOO_LONG.format(limit=limit)
+    return value, None
+
+
+def _done(ticket: Ticket, message: str, anchor: str = ""):
+    flash(message, "success")
+    return redirect(url_for("tickets.ticket", ticket_id=ticket.id) + anchor)
+
+
+def _refused(ticket: Ticket):
+    """The lifecycle does not allow it: said at the top, where any form's result shows."""
+    return _page(ticket, error=t.TRANSITION_REFUSED.format(
+        status=t.TICKET_STATUS[str(ticket.status)]), status=400, form="top")
+
+
+@bp.post("/<int:ticket_id>/take")
+@auth.roles_required(CONSULTANT)
+def take(ticket_id: int):
+    ticket = _ticket(ticket_id)
+    try:
+        casework.take(ticket, _who())
+    except tickets.TicketError:
+        return _refused(ticket)
+    return _done(ticket, t.TAKEN)
+
+
+@bp.post("/<int:ticket_id>/transcripts/<int:transcript_id>")
+@auth.roles_required(CONSULTANT)
+def correct_transcript(ticket_id: int, transcript_id: int):
+    """Save a correction beside the recognizer's text."""
+    ticket = _ticket(ticket_id)
+    transcript = db.session.get(Transcript, transcript_id)
+    if transcript is None or transcript.ticket_id != ticket.id:
+        abort(404)
+    text, problem = _text("text")
+    if problem:
+        message = t.TRANSCRIPT_EMPTY if problem == "empty" else problem
+        return _page(ticket, error=message, status=400, form="transcript",
+                     values={"text": text})
+    casework.correct_transcript(transcript, text, _who())
+    return _done(ticket, t.TRANSCRIPT_SAVED, "#transcript")
+
+
+@bp.post("/<int:ticket_id>/suggestions/<field>")
+@auth.roles_required(CONSULTANT)
+def accept_suggestion(ticket_id: int, field: str):
+    """One click: take the number, class or topic the transcript suggests."""
+    ticket = _ticket(ticket_id)
+    try:
+        value = casework.accept_suggestion(ticket, field, _who())
+    except ValueError:
+        return _page(ticket, error=t.SUGGESTION_UNKNOWN, status=400, form="suggestions")
+    if field == "phone":
+        value = phones.display(value)
+    elif field == "topic":
+        value = _names(auth.current_org())["topics"].get(value, value)
+    return _done(ticket, t.SUGGESTION_ACCEPTED.format(field=t.SUGGESTION_FIELD[field],
+                                                      value=value), "#suggestions")
+
+
+@bp.post("/<int:ticket_id>/notes")
+@auth.roles_required(*WORKERS)
+def add_note(ticket_id: int):
+    ticket = _ticket(ticket_id)
+    text, problem = _text("text")
+    if problem:
+        message = t.NOTE_EMPTY if problem == "empty" else problem
+        return _page(ticket, error=message, status=400, form="note", values={"note": text})
+    casework.add_note(ticket, text, _who())
+    return _done(ticket, t.NOTE_ADDED, "#notes")
+
+
+@bp.post("/<int:ticket_id>/resolve")
+@auth.roles_required(CONSULTANT)
+def resolve(ticket_id: int):
+    """The reply, which resolves the ticket."""
+    ticket = _ticket(ticket_id)
+    reply, problem = _text("reply")
+    if problem:
+        message = t.REPLY_EMPTY if problem == "empty" else problem
+        return _page(ticket, error=message, status=400, form="reply", values={"reply": reply})
+    try:
+        casework.resolve(ticket, reply, _who())
+    except tickets.TicketError:
+        return _refused(ticket)
+    _close_callback(ticket)
+    return _done(ticket, t.RESOLVED)
+
+
+@bp.post("/<int:ticket_id>/escalate")
+@auth.roles_required(CONSULTANT)
+def escalate(ticket_id: int):
+    """Pass to the vendor's support: their reference and what the caller was told."""
+    ticket = _ticket(ticket_id)
+    reference, ref_problem = _text("reference", SHORT_LIMIT)
+    told, told_problem = _text("told")
+    if ref_problem or told_problem:
+        message = next(
+            (p for p in (ref_problem, told_problem) if p and p != "empty"), t.ESCALATE_EMPTY
+        )
+        return _page(ticket, error=message, status=400, form="escalate",
+                     values={"reference": reference, "told": told})
+    try:
+        casework.escalate(ticket, reference, told, _who())
+    except tickets.TicketError:
+        return _refused(ticket)
+    return _done(ticket, t.ESCALATED)
+
+
+@bp.post("/<int:ticket_id>/decline")
+@auth.roles_required(CONSULTANT)
+def decline(ticket_id: int):
+    """Decline on one of the regulations' grounds."""
+    ticket = _ticket(ticket_id)
+    comment = (request.form.get("comment") or "").strip()
+    try:
+        reason = DeclineReason(request.form.get("reason", ""))
+    except ValueError:
+        return _page(ticket, error=t.DECLINE_BAD_REASON, status=400, form="decline",
+                     values={"comment": comment})
+    if len(comment) > TEXT_LIMIT:
+        return _page(ticket, error=t.TOO_LONG.format(limit=TEXT_LIMIT), status=400,
+                     form="decline", values={"comment": comment})
+    try:
+        casework.decline(ticket, reason, comment, _who())
+    except tickets.TicketError:
+        return _refused(ticket)
+    _close_callback(ticket)
+    return _done(ticket, t.DECLINED)
+
+
+@bp.post("/<int:ticket_id>/reopen")
+@auth.roles_required(CONSULTANT)
+def reopen(ticket_id: int):
+    ticket = _ticket(ticket_id)
+    try:
+        casework.reopen(ticket, _who())
+    except tickets.TicketError:
+        return _refused(ticket)
+    return _done(ticket, t.REOPENED)
+
+
+def _close_callback(ticket: Ticket) -> None:
+    """A ticket closed by the consultant needs no callback any more."""
+    from callbacks import service as callbacks
+
+    callbacks.cancel_for_ticket(ticket, actor=current_user.username)
