@@ -186,6 +186,41 @@ def test_two_workers_never_take_the_same_recording(app, phone):
     assert len(first) == 3 and len(second) == 1 and not set(first) & set(second)
 
 
+def test_workers_claiming_at_the_same_moment_split_the_work(app, phone):
+    """Four workers (threads, each with its own session and connection) race for the queue."""
+    for _ in range(8):
+        leave_message(phone, make_wav(3))
+    start = threading.Barrier(4)
+    taken: dict[str, list[int]] = {}
+    errors: list[BaseException] = []
+
+    def worker(name: str) -> None:
+        try:
+            with app.app_context():
+                start.wait(10)
+                mine: list[int] = []
+                while batch := jobs.claim(name, limit=1):
+                    mine += batch
+                taken[name] = mine
+                db.session.remove()
+        except BaseException as exc:  # surfaced below: a thread's failure must fail the test
+            errors.append(exc)
+
+    threads = [threading.Thread(target=worker, args=(f"worker-{n}",)) for n in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert not errors
+    claimed = [rid for ids in taken.values() for rid in ids]
+    with app.app_context():
+        everything = set(db.session.scalars(select(Recording.id)).all())
+        owners = {r.id: r.lease_owner for r in db.session.scalars(select(Recording))}
+    assert len(everything) == 8
+    assert sorted(claimed) == sorted(everything)  # each recording exactly once
+    assert all(owners[rid] == name for name, ids in taken.items() for rid in ids)
+
+
 def _crash_after_claim(config, moment):
     """A worker that claims its work and dies before finishing (a killed process)."""
     from helpline.app import create_app
