@@ -12,6 +12,7 @@ from typing import Any
 from flask import Flask
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from helpline import privacy
 from helpline.extensions import db, migrate
@@ -41,6 +42,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         app.config.update(test_config)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     _finish_config(app)
+    if hops := app.config["PROXY_COUNT"]:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
 
     logging.basicConfig(level=app.config["LOG_LEVEL"])
     app.logger.setLevel(app.config["LOG_LEVEL"])
@@ -96,6 +99,15 @@ def _finish_config(app: Flask) -> None:
             )
         if not cfg["PUBLIC_URL"].startswith("https://") and not relaxed:
             problems.append("HELPLINE_PUBLIC_URL must be the https:// address Twilio calls")
+    try:
+        cfg["PROXY_COUNT"] = int(cfg.get("PROXY_COUNT") or 0)
+        if not 0 <= cfg["PROXY_COUNT"] <= 5:
+            raise ValueError
+    except (TypeError, ValueError):
+        problems.append(
+            f"HELPLINE_PROXY_COUNT must be the number of reverse proxies in front of the app "
+            f"(0 to 5), not {cfg.get('PROXY_COUNT')!r}"
+        )
     if problems:
         raise ConfigError("Cannot start the help line:\n  - " + "\n  - ".join(problems))
 

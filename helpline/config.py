@@ -32,6 +32,11 @@ TTS_LANGUAGE = "ru-RU"
 DIAL_TIMEOUT = 20
 # Run the in-process scheduler and transcription worker (embedded default).
 SCHEDULER_ENABLED = True
+# Reverse proxies in front of the app (nginx before gunicorn: 1). Their X-Forwarded-For and
+# X-Forwarded-Proto are trusted for that many hops, so the login rate limit and the audit see
+# the user's address, not the proxy's. Keep 0 when clients reach the app directly: otherwise
+# anyone could pick the address the rate limit counts.
+PROXY_COUNT = 0
 # Log level of the application logger.
 LOG_LEVEL = "INFO"
 # Recording downloads: attempts and first back-off delay in seconds.

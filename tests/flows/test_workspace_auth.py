@@ -261,3 +261,57 @@ def test_failed_logins_leave_one_audit_row_each(app, client, demo):
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(AuditEvent).where(
             AuditEvent.action == "auth.login_failed")) == 3
+
+
+def _fail_logins(client, times: int, forwarded_for: str | None = None) -> int:
+    """Post `times` wrong passwords (as one address, if forwarded); the last status code."""
+    headers = {"X-Forwarded-For": forwarded_for} if forwarded_for else {}
+    token = csrf_token(client.get("/login", headers=headers).get_data(as_text=True))
+    status = 0
+    for _ in range(times):
+        status = client.post("/login", headers=headers, data={
+            "username": "consultant", "password": "bad", "csrf_token": token}).status_code
+    return status
+
+
+def test_behind_a_proxy_the_rate_limit_counts_each_users_address(app_config):
+    from helpline.app import create_app
+    from helpline.demo import load_demo
+
+    app = create_app({**app_config, "PROXY_COUNT": 1})
+    with app.app_context():
+        db.create_all()
+        load_demo("demo-password")
+    client = app.test_client()
+    # One user at the school guesses until locked out ...
+    _fail_logins(client, auth.FAILURES_PER_USER_AND_ADDRESS, "10.0.0.7")
+    assert _fail_logins(client, 1, "10.0.0.7") == 429
+    # ... and the consultant signing in at another desk, through the same proxy, is not.
+    token = csrf_token(client.get("/login").get_data(as_text=True))
+    response = client.post("/login", headers={"X-Forwarded-For": "10.0.0.8"}, data={
+        "username": "consultant", "password": "demo-password", "csrf_token": token})
+    assert response.status_code == 302
+    with app.app_context():
+        notes = set(db.session.scalars(select(AuditEvent.note).where(
+            AuditEvent.action.in_(["auth.login_failed", "auth.login"]))).all())
+        db.drop_all()
+    assert notes == {"10.0.0.7", "10.0.0.8"}
+
+
+def test_without_a_proxy_a_forged_forwarded_for_is_ignored(app, client, demo):
+    # Changing the header on every try must not dodge the limit.
+    for n in range(auth.FAILURES_PER_USER_AND_ADDRESS):
+        _fail_logins(client, 1, f"203.0.113.{n}")
+    assert _fail_logins(client, 1, "198.51.100.1") == 429
+    with app.app_context():
+        notes = set(db.session.scalars(select(AuditEvent.note).where(
+            AuditEvent.action == "auth.login_failed")).all())
+    assert notes == {"127.0.0.1"}
+
+
+@pytest.mark.parametrize("value", ["nginx", -1, 9])
+def test_a_wrong_proxy_count_stops_start_up_with_a_clear_message(app_config, value):
+    from helpline.app import ConfigError, create_app
+
+    with pytest.raises(ConfigError, match="HELPLINE_PROXY_COUNT"):
+        create_app({**app_config, "PROXY_COUNT": value})
