@@ -2,11 +2,13 @@
 
 ``delete_expired_audio(app)`` is the nightly job (registered with the scheduler's retention
 hook in create_app). For every organization it deletes the audio of recordings older than
-``Organization.retention_days``: the file under DATA_DIR is removed, ``Recording.path`` and
-the Twilio URL are cleared, ``deleted_at`` is set and the state becomes DELETED. The
+``Organization.retention_days``: the provider's copy is deleted (Twilio keeps recordings
+until told), the file under DATA_DIR is removed, ``Recording.path`` and the Twilio URL are
+cleared, ``deleted_at`` is set and the state becomes DELETED. The
 transcript stays, unless the organization chose ``retention_delete_transcripts``. Each
 deletion is audited. Running it again changes nothing: only rows without ``deleted_at`` are
-looked at, and a file already gone is not an error.
+looked at, and a file already gone is not an error. It also retries deleting the provider's
+copy of recordings already stored here, where the deletion after the download failed.
 
 Logs carry counts and ids only, never a phone number or a file's content.
 """
@@ -34,6 +36,7 @@ class Purged:
 
     recordings: dict[int, list[int]] = field(default_factory=dict)
     transcripts: int = 0
+    remote_copies: int = 0  # provider copies deleted on a retry
 
     @property
     def count(self) -> int:
@@ -48,10 +51,17 @@ def delete_expired_audio(app: Flask) -> Purged:
 
 def purge(*, data_dir: str, now: datetime | None = None) -> Purged:
     """Delete the audio of recordings past their organization's retention period."""
+    from tickets.jobs import forget_remote_copy
     from tickets.models import Recording, Transcript, TranscriptionState
 
     now = now or clock.now()
     result = Purged()
+    # Provider copies whose deletion failed after the download: try again.
+    for recording in db.session.scalars(select(Recording).where(
+        Recording.deleted_at.is_(None), Recording.path.is_not(None),
+        Recording.remote_url.is_not(None),
+    ).order_by(Recording.id)).all():
+        result.remote_copies += forget_remote_copy(recording)
     base = Path(data_dir).resolve()
     for org in db.session.scalars(select(Organization).order_by(Organization.id)).all():
         cutoff = now - timedelta(days=max(int(org.retention_days or 0), 1))
@@ -66,6 +76,8 @@ def purge(*, data_dir: str, now: datetime | None = None) -> Purged:
             continue
         done = []
         for recording in expired:
+            if recording.remote_url and not forget_remote_copy(recording):
+                continue  # the provider still holds it: tried again next night
             if not _remove_file(base, recording.path):
                 continue  # tried again next night; the row says the audio is still there
             done.append(recording)

@@ -1,4 +1,4 @@
-"""The telephony port: every outbound action (calls, SMS, recording downloads) goes here.
+"""The telephony port: every outbound action (calls, SMS, recordings) goes here.
 
 `TwilioTelephony` talks to Twilio's REST API; `LocalTelephony` keeps everything on this
 machine, for the simulator and for schools trying the help line without Twilio.
@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import secrets
 import threading
 import time as time_module
@@ -55,6 +56,12 @@ class Telephony(Protocol):
     def send_sms(self, *, to: str, from_: str, body: str) -> str: ...
 
     def download_recording(self, url: str) -> bytes: ...
+
+    def delete_recording(self, recording_sid: str) -> None: ...
+
+
+# What a RecordingSid looks like; anything else is never turned into a path or an API call.
+RECORDING_SID = re.compile(r"RE[0-9a-fA-F]{32}")
 
 
 class TwilioTelephony:
@@ -125,6 +132,22 @@ class TwilioTelephony:
             return response.content
         raise TelephonyError(f"recording download failed after {self.attempts} attempts: {last}")
 
+    def delete_recording(self, recording_sid: str) -> None:
+        """Delete Twilio's copy (it keeps recordings until told otherwise); gone already is fine."""
+        from twilio.base.exceptions import TwilioRestException
+
+        if not RECORDING_SID.fullmatch(recording_sid):
+            raise TelephonyError(f"not a RecordingSid: {recording_sid!r}", retryable=False)
+        try:
+            self.client.recordings(recording_sid).delete()
+        except TwilioRestException as exc:
+            if exc.status == 404:
+                return
+            raise TelephonyError(f"Twilio refused to delete the recording: {exc.msg}",
+                                 retryable=exc.status >= 500) from exc
+        except requests.RequestException as exc:
+            raise TelephonyError(f"Twilio could not be reached: {exc}") from exc
+
 
 @dataclass
 class LocalTelephony:
@@ -160,6 +183,15 @@ class LocalTelephony:
         if not sid.startswith("RE") or not path.is_file():
             raise TelephonyError(f"no local recording {sid!r}", retryable=False)
         return path.read_bytes()
+
+    def delete_recording(self, recording_sid: str) -> None:
+        """Delete the simulator's copy, as Twilio deletes its own."""
+        if not RECORDING_SID.fullmatch(recording_sid):
+            raise TelephonyError(f"not a RecordingSid: {recording_sid!r}", retryable=False)
+        try:
+            (self.recordings_dir / f"{recording_sid}.wav").unlink(missing_ok=True)
+        except OSError as exc:
+            raise TelephonyError(f"could not delete the local recording: {exc}") from exc
 
     @property
     def recordings_dir(self) -> Path:

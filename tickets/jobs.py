@@ -119,6 +119,25 @@ def _download(recording: Recording) -> None:
     recording.sha256 = hashlib.sha256(data).hexdigest()
     recording.size = len(data)
     db.session.commit()
+    forget_remote_copy(recording)
+
+
+def forget_remote_copy(recording: Recording) -> bool:
+    """Delete the telephony provider's copy once ours is stored; True when it is gone.
+
+    Twilio keeps every recording until it is deleted, and a voice message is personal data:
+    the school's copy under DATA_DIR (with its checksum) is the only one kept, and the
+    retention job deletes that in turn. A failure leaves `remote_url` set; the nightly
+    retention run tries again.
+    """
+    try:
+        telephony.get().delete_recording(recording.recording_sid)
+    except telephony.TelephonyError as exc:
+        log.warning("recording %s: the provider's copy is not deleted yet: %s", recording.id, exc)
+        return False
+    recording.remote_url = None
+    db.session.commit()
+    return True
 
 
 def _transcribe(recording: Recording) -> None:

@@ -74,6 +74,10 @@ def test_without_a_model_the_message_waits_and_is_kept(app, phone, vosk_model):
     assert outcome.state == TranscriptionState.NO_MODEL
     rec = recording(app)
     assert rec.path and "HELPLINE_VOSK_MODEL" in rec.last_error
+    # One copy only: the simulator's (Twilio's stand-in) is deleted once ours is stored.
+    simulator_copy = app.extensions["telephony"].recordings_dir / f"{rec.recording_sid}.wav"
+    assert not simulator_copy.exists() and rec.remote_url is None
+    assert (Path(app.config["DATA_DIR"]) / rec.path).read_bytes()[:4] == b"RIFF"
     assert jobs.run_pending(app) == []  # not retried in a loop while there is no model
     app.config["VOSK_MODEL"] = vosk_model
     [outcome] = jobs.run_pending(app)
@@ -91,11 +95,23 @@ def test_a_broken_model_is_a_clear_state_not_a_crash(app, phone, tmp_path):
 
 
 class FlakyRecordings(BaseHTTPRequestHandler):
-    """Twilio's recording URL: Basic auth, fails `failures` times with a 503 first."""
+    """Twilio: the recording URL (Basic auth, fails `failures` times with a 503 first) and the
+    REST API's DELETE of a recording (answers `delete_status`)."""
 
     failures = 2
     wav = b""
     seen: ClassVar[list] = []
+    deleted: ClassVar[list] = []
+    delete_status = 204
+
+    def do_DELETE(self):
+        self.deleted.append((self.path, self.headers.get("Authorization")))
+        self.send_response(self.delete_status)
+        body = b"" if self.delete_status == 204 else b'{"code": 20500, "message": "down"}'
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
 
     def do_GET(self):
         self.seen.append((self.path, self.headers.get("Authorization")))
@@ -115,7 +131,8 @@ class FlakyRecordings(BaseHTTPRequestHandler):
 
 @pytest.fixture
 def recordings_server():
-    FlakyRecordings.seen = []
+    FlakyRecordings.seen, FlakyRecordings.deleted = [], []
+    FlakyRecordings.delete_status = 204
     FlakyRecordings.wav = make_wav(3)
     server = ThreadingHTTPServer(("127.0.0.1", 0), FlakyRecordings)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
@@ -125,10 +142,12 @@ def recordings_server():
     server.server_close()
 
 
-def twilio_port(app):
+def twilio_port(app, api: str):
+    """The real Twilio port, its REST client pointed at the fake server instead of Twilio."""
     cfg = app.config
     port = telephony.TwilioTelephony(cfg["TWILIO_ACCOUNT_SID"], cfg["TWILIO_AUTH_TOKEN"],
                                      attempts=4, backoff=0.01)
+    port.client.api.base_url = api
     app.extensions["telephony"] = port
     return port
 
@@ -142,14 +161,45 @@ def point_recording_at(app, url):
 
 def test_download_that_fails_twice_then_succeeds(app, phone, recordings_server):
     leave_message(phone, make_wav(3))
-    twilio_port(app)
+    twilio_port(app, recordings_server)
     point_recording_at(app, f"{recordings_server}/2010-04-01/Accounts/AC/Recordings/RE1")
     [outcome] = jobs.run_pending(app)
     assert outcome.state == TranscriptionState.NO_MODEL  # downloaded; no model configured
     assert len(FlakyRecordings.seen) == 3
     path, auth = FlakyRecordings.seen[-1]
     assert path.endswith("RE1.wav") and auth.startswith("Basic ")
-    assert recording(app).sha256 == hashlib.sha256(FlakyRecordings.wav).hexdigest()
+    rec = recording(app)
+    assert rec.sha256 == hashlib.sha256(FlakyRecordings.wav).hexdigest()
+    # Stored and checked here: Twilio's copy is deleted through its REST API.
+    [(path, auth)] = FlakyRecordings.deleted
+    account = app.config["TWILIO_ACCOUNT_SID"]
+    assert path == f"/2010-04-01/Accounts/{account}/Recordings/{rec.recording_sid}.json"
+    assert auth.startswith("Basic ")
+    assert rec.remote_url is None and rec.path is not None
+
+
+def test_when_twilio_cannot_delete_its_copy_the_retention_run_tries_again(app, phone,
+                                                                         recordings_server):
+    from helpline import retention
+
+    leave_message(phone, make_wav(3))
+    twilio_port(app, recordings_server)
+    FlakyRecordings.failures, FlakyRecordings.delete_status = 0, 500
+    try:
+        url = f"{recordings_server}/2010-04-01/Accounts/AC/Recordings/RE1"
+        point_recording_at(app, url)
+        [outcome] = jobs.run_pending(app)
+        assert outcome.state == TranscriptionState.NO_MODEL  # the message itself is fine
+        assert recording(app).remote_url == url  # still at Twilio: remembered
+        FlakyRecordings.delete_status = 204
+        with app.app_context():
+            result = retention.purge(data_dir=app.config["DATA_DIR"])
+        assert result.remote_copies == 1 and result.count == 0  # our copy is young: kept
+        assert len(FlakyRecordings.deleted) == 2
+        rec = recording(app)
+        assert rec.remote_url is None and rec.path is not None and rec.deleted_at is None
+    finally:
+        FlakyRecordings.failures = 2
 
 
 def test_download_that_keeps_failing_is_retried_later_then_given_up(app, phone,
@@ -158,7 +208,7 @@ def test_download_that_keeps_failing_is_retried_later_then_given_up(app, phone,
     FlakyRecordings.failures = 10**6
     try:
         leave_message(phone, make_wav(3))
-        twilio_port(app)
+        twilio_port(app, recordings_server)
         url = f"{recordings_server}/Recordings/RE2"
         point_recording_at(app, url)
         states = []
