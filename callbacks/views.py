@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
-import logging
-
 from flask import Blueprint, request
-from werkzeug.exceptions import HTTPException
 
 from callbacks import dialer, prompts, settings, twiml
-from ivr.security import twilio_only
+from ivr.security import answer_failures_with_twiml, twilio_only
 
 bp = Blueprint("callbacks", __name__, url_prefix="/callbacks")
-log = logging.getLogger(__name__)
 
 WHISPER_TRIES = 2  # the whisper is said twice; then the callback stays in the queue
 
@@ -119,16 +115,6 @@ def status():
     return twiml.respond(twiml.empty())
 
 
-@bp.errorhandler(Exception)
-def failed(error: Exception):
-    """Answer valid TwiML whatever broke: the callback stays in the database for later."""
-    if isinstance(error, HTTPException) and error.code is not None and error.code < 500:
-        return error
-    log.exception("callback webhook %s failed", request.path)
-    try:
-        from helpline.extensions import db
-
-        db.session.rollback()
-    except Exception:  # the database may be what failed
-        log.exception("rollback after a callback webhook failure failed too")
-    return twiml.respond(twiml.closing((prompts.APOLOGY,)))
+# Whatever broke, valid TwiML: the callback stays in the database for later.
+answer_failures_with_twiml(bp, lambda: twiml.respond(twiml.closing((prompts.APOLOGY,))),
+                           "callback")

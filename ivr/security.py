@@ -1,9 +1,15 @@
-"""Only Twilio (or our simulator, signing as Twilio does) may call the webhooks."""
+"""Webhook protections: only Twilio (or our simulator, signing as Twilio does) may call the
+webhooks, and whatever breaks inside one, Twilio still gets TwiML back."""
 
+import logging
+from collections.abc import Callable
 from functools import wraps
 
-from flask import abort, current_app, request
+from flask import Blueprint, Response, abort, current_app, request
 from twilio.request_validator import RequestValidator
+from werkzeug.exceptions import HTTPException
+
+log = logging.getLogger(__name__)
 
 
 def signed_url() -> str:
@@ -35,3 +41,25 @@ def twilio_only(view):
         return view(*args, **kwargs)
 
     return wrapper
+
+
+def answer_failures_with_twiml(bp: Blueprint, answer: Callable[[], Response], what: str) -> None:
+    """Let every unexpected error in `bp`'s webhooks answer `answer()` instead of a 500.
+
+    Twilio reads an HTTP error to the caller as its English "application error" and hangs up;
+    the handler rolls the session back (what was committed before stays) and answers valid
+    TwiML. Client errors (403 for a bad signature, 404) pass through unchanged.
+    """
+
+    @bp.errorhandler(Exception)
+    def failed(error: Exception):
+        if isinstance(error, HTTPException) and error.code is not None and error.code < 500:
+            return error
+        log.exception("%s webhook %s failed", what, request.path)
+        try:
+            from helpline.extensions import db
+
+            db.session.rollback()
+        except Exception:  # the database may be what failed
+            log.exception("rollback after a %s webhook failure failed too", what)
+        return answer()

@@ -5,13 +5,13 @@ from __future__ import annotations
 import logging
 
 from flask import Blueprint, current_app, request, send_file
-from werkzeug.exceptions import HTTPException, NotFound
+from werkzeug.exceptions import NotFound
 
 from callbacks import service as callbacks
 from helpline import clock, phones, russian, service, telephony, worktime
 from helpline.models import DutyKind, Organization
 from ivr import speech, twiml
-from ivr.security import twilio_only
+from ivr.security import answer_failures_with_twiml, twilio_only
 from tickets import service as tickets
 from tickets.models import Call, Channel, TicketStatus
 
@@ -513,16 +513,5 @@ def fallback_recorded():
     return twiml.respond(twiml.said_and_hangup(twiml.Speaker(), "APOLOGY_SAVED"))
 
 
-@bp.errorhandler(Exception)
-def failed(error: Exception):
-    """Never let Twilio read its English "application error": apologise and take a message."""
-    if isinstance(error, HTTPException) and error.code is not None and error.code < 500:
-        return error
-    log.exception("IVR webhook %s failed", request.path)
-    try:
-        from helpline.extensions import db
-
-        db.session.rollback()
-    except Exception:  # the database may be what failed
-        log.exception("rollback after a webhook failure failed too")
-    return twiml.respond(twiml.apology())
+# Never let Twilio read its English "application error": apologise and take a message.
+answer_failures_with_twiml(bp, lambda: twiml.respond(twiml.apology()), "IVR")
