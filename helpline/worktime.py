@@ -45,6 +45,11 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import holidays
 
+try:  # the library's table of decrees (where has_data_for looks); absent in a future layout
+    from holidays.countries.russia import RussiaStaticHolidays as _RussianDecrees
+except ImportError:  # pragma: no cover
+    _RussianDecrees = None
+
 from helpline import russian
 
 __all__ = [
@@ -177,7 +182,6 @@ class _YearData:
     names: Mapping[date, str]  # every library holiday dated in the year
     statutory: frozenset[date]  # art. 112 public holidays (not transfers, not observed)
     weekend_workdays: Mapping[date, date | None]  # working weekend day -> the day off it pays
-    has_transfer_data: bool
 
 
 @functools.cache
@@ -218,17 +222,14 @@ def _year_data(year: int) -> _YearData:
     names: dict[date, str] = {}
     statutory: set[date] = set()
     paid_by: dict[date, date] = {}  # working weekend day -> transferred day off
-    transfers = False
     for day in sorted(calendar):
         for name in calendar.get_list(day):
             source = _substituted_from(calendar, name)
             if source is not None:
                 paid_by.setdefault(source, day)
             observed = _is_observed(calendar, name)
-            if day.year == year:
-                transfers = transfers or source is not None or observed
-                if source is None and not observed:
-                    statutory.add(day)
+            if day.year == year and source is None and not observed:
+                statutory.add(day)
         if day.year == year:
             names[day] = "; ".join(calendar.get_list(day))
     workdays = {day: paid_by.get(day) for day in calendar.weekend_workdays if day.year == year}
@@ -236,8 +237,20 @@ def _year_data(year: int) -> _YearData:
         names=names,
         statutory=frozenset(statutory),
         weekend_workdays=workdays,
-        has_transfer_data=transfers or bool(workdays),
     )
+
+
+@functools.cache
+def _decree_years() -> frozenset[int]:
+    """Years whose transfer decree the installed library carries.
+
+    The library's general rules produce a plausible calendar for any year (an "observed" day
+    after a holiday on a Sunday), so the days themselves cannot tell a decreed year from a
+    guessed one: its table of government decrees, keyed by year, can. A library too old or
+    too new to have that table knows no decree we can vouch for.
+    """
+    table = getattr(_RussianDecrees, "special_public_holidays", None)
+    return frozenset(table) if isinstance(table, Mapping) else frozenset()
 
 
 class ProductionCalendar:
@@ -341,7 +354,7 @@ class ProductionCalendar:
 
     def has_data_for(self, year: int) -> bool:
         """Tell whether the library knows that year's transfer decree (warn at start-up if not)."""
-        return _year_data(year).has_transfer_data
+        return year in _decree_years()
 
 
 def schedule_weekday(calendar: ProductionCalendar, d: date) -> int | None:

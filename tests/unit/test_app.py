@@ -1,8 +1,10 @@
 """The application factory: configuration, health check, privacy of logs."""
 
 import logging
+from datetime import UTC, datetime
 
 import pytest
+import time_machine
 from click.testing import CliRunner
 
 from helpline.app import ConfigError, create_app
@@ -113,3 +115,23 @@ def test_app_logger_masks_numbers(app, caplog):
         app.logger.info("callback to +79161234567 planned")
     assert "+79161234567" not in caplog.text
     assert "+7********67" in caplog.text
+
+
+def test_startup_warns_when_the_library_lacks_next_years_calendar(tmp_path, monkeypatch, caplog):
+    from holidays.countries.russia import RussiaStaticHolidays
+
+    from helpline import worktime
+
+    table = {y: v for y, v in RussiaStaticHolidays.special_public_holidays.items() if y != 2027}
+    monkeypatch.setattr(RussiaStaticHolidays, "special_public_holidays", table)
+    worktime._decree_years.cache_clear()
+    try:
+        with time_machine.travel(datetime(2026, 12, 1, 9, tzinfo=UTC), tick=False):
+            with caplog.at_level(logging.WARNING, logger="helpline.app"):
+                create_app(production(tmp_path))
+    finally:
+        worktime._decree_years.cache_clear()
+    warnings = [r.getMessage() for r in caplog.records if "transfer data" in r.getMessage()]
+    assert len(warnings) == 1
+    assert "2027" in warnings[0]
+    assert "2026" not in warnings[0]

@@ -743,3 +743,21 @@ def test_the_library_calendar_is_built_once():
         is_open(school(*WEEKDAYS_13_15.slots), msk(2026, 12, 1, hour))
     assert worktime._russian_holidays.cache_info().misses == before
     assert is_open(WEEKDAYS_13_15, msk(2026, 11, 30, 14)).open
+
+
+@pytest.fixture
+def decree_table(monkeypatch):
+    """The library's table of transfer decrees, editable for one test."""
+    table = dict(worktime._RussianDecrees.special_public_holidays)
+    monkeypatch.setattr(worktime._RussianDecrees, "special_public_holidays", table)
+    worktime._decree_years.cache_clear()
+    yield table
+    worktime._decree_years.cache_clear()
+
+
+def test_a_year_without_its_decree_has_no_data_though_the_library_guesses_its_days(decree_table):
+    # An older library still builds 2027 from its general rules (and an "observed" day can
+    # look like a transfer); only its table of decrees tells a decreed year from a guess.
+    del decree_table[2027]
+    assert ProductionCalendar().has_data_for(2026) is True
+    assert ProductionCalendar().has_data_for(2027) is False
