@@ -31,3 +31,11 @@ def test_ci_runs_the_readme_test_command():
     readme = ROOT.joinpath("README.md").read_text(encoding="utf-8")
     command = re.search(r"## Test\s+```sh\n(.+?)\n```", readme).group(1).strip()
     assert command in ROOT.joinpath(".ci/run").read_text(encoding="utf-8")
+
+
+def test_readme_names_every_system_package_ci_installs():
+    readme = ROOT.joinpath("README.md").read_text(encoding="utf-8").split("## Requirements")[1]
+    named = set(re.findall(r"`([a-z0-9][a-z0-9.+\-]+)`", readme.split("## ")[0]))
+    script = ROOT.joinpath(".ci/run").read_text(encoding="utf-8")
+    installed = set(re.search(r"^packages=\(([^)]*)\)", script, re.MULTILINE).group(1).split())
+    assert installed and installed <= named, installed - named
