@@ -68,7 +68,8 @@ def demo_command() -> None:
 @click.option("--from", "from_", default="+79161234567", show_default=True,
               help="The caller's number, or 'anonymous'.")
 @click.option("--at", "at", default=None,
-              help='Call at another moment, in the school\'s time: "2026-11-28 22:00".')
+              help='Call at another moment, in the school\'s time: "2026-11-28 22:00", '
+                   '"завтра 22:00", "сегодня 13:30".')
 @click.option("--keys", default=None,
               help="Scripted answers: '1,2' (digits press keys, words are speech, "
                    "empty items are silence). Without it the call is interactive.")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, time, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -42,13 +42,31 @@ def simulator(on_event: Callable | None = None) -> CallSimulator:
     )
 
 
-def parse_moment(value: str, timezone: str) -> datetime:
-    """ "2026-11-28 22:00" in the school's zone (or with an explicit offset) -> aware."""
+_RELATIVE_DAYS = {
+    "сегодня": 0, "завтра": 1, "послезавтра": 2, "today": 0, "tomorrow": 1,
+}
+_AT_FORMS = '"2026-11-28 22:00", "завтра 22:00", "сегодня 9:30" or "22:00"'
+
+
+def parse_moment(value: str, timezone: str, now: datetime | None = None) -> datetime:
+    """A moment in the school's zone -> aware: ISO ("2026-11-28 22:00", an offset allowed),
+    or relative to now there ("завтра 22:00", "tomorrow 9:30", "сегодня 13:30", "22:00")."""
+    zone = ZoneInfo(timezone)
+    text = " ".join(value.strip().lower().split())
+    day_word, _, clock_text = text.rpartition(" ")
+    if day_word in _RELATIVE_DAYS or (not day_word and ":" in clock_text and "-" not in text):
+        try:
+            at_time = time.fromisoformat(clock_text.zfill(5))
+        except ValueError as exc:
+            raise SimulationError(f"--at must look like {_AT_FORMS}, not {value!r}") from exc
+        today = (now or clock.now()).astimezone(zone).date()
+        day = today + timedelta(days=_RELATIVE_DAYS.get(day_word, 0))
+        return datetime.combine(day, at_time, tzinfo=zone)
     try:
         moment = datetime.fromisoformat(value.strip())
     except ValueError as exc:
-        raise SimulationError(f'--at must look like "2026-11-28 22:00", not {value!r}') from exc
-    return moment if moment.tzinfo else moment.replace(tzinfo=ZoneInfo(timezone))
+        raise SimulationError(f"--at must look like {_AT_FORMS}, not {value!r}") from exc
+    return moment if moment.tzinfo else moment.replace(tzinfo=zone)
 
 
 def call(*, to: str, from_: str, at: str | None = None, keys: str | None = None,

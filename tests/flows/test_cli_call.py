@@ -1,7 +1,9 @@
 """`helpline call`: the simulator in a terminal, scripted or interactive."""
 
+from datetime import UTC, datetime
 from pathlib import Path
 
+import time_machine
 from sqlalchemy import select
 
 from helpline.cli import cli
@@ -50,3 +52,17 @@ def test_missing_tables_give_advice(app):
         database.drop_all()
     result = app.test_cli_runner().invoke(cli, ["demo"])
     assert result.exit_code == 1 and "helpline db upgrade" in result.output
+
+
+def test_the_readme_example_works_in_a_plain_clone(demo):
+    # The README's scripted call: a relative --at and the sample message shipped with the repo.
+    sample = Path(__file__).resolve().parents[2] / "samples" / "voicemail-ru.wav"
+    with time_machine.travel(datetime(2026, 11, 30, 12, tzinfo=UTC), tick=False):  # Mon 15:00
+        result = demo.test_cli_runner().invoke(cli, [
+            "call", "--to", "+74950000019", "--at", "завтра 22:00", "--keys", "1,2",
+            "--message", str(sample),
+        ])
+    assert result.exit_code == 0, result.output
+    assert "[запись сообщения: 19.3 с]" in result.output
+    # Tuesday 22:00 in Moscow: the callback is promised for Wednesday morning.
+    assert "Мы перезвоним вам завтра после 9 часов." in result.output
