@@ -42,6 +42,8 @@ run: $(VENV)/.installed .env
 
 test: $(VENV)/.dev-installed
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports --no-cache
+	$(BIN)/mypy
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 lock: | $(BIN)/python

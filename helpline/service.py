@@ -47,14 +47,14 @@ def seed_catalogue(org: Organization) -> None:
                 )
             )
     have_topics = {t.code for t in org.topics}
-    for position, spec in enumerate(catalogue.TOPICS):
-        if spec.code not in have_topics:
+    for position, topic in enumerate(catalogue.TOPICS):
+        if topic.code not in have_topics:
             org.topics.append(
                 Topic(
-                    code=spec.code,
-                    name=spec.name,
-                    roles=list(spec.roles),
-                    keywords=list(spec.keywords),
+                    code=topic.code,
+                    name=topic.name,
+                    roles=list(topic.roles),
+                    keywords=list(topic.keywords),
                     position=position,
                 )
             )

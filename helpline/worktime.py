@@ -48,7 +48,7 @@ import holidays
 try:  # the library's table of decrees (where has_data_for looks); absent in a future layout
     from holidays.countries.russia import RussiaStaticHolidays as _RussianDecrees
 except ImportError:  # pragma: no cover
-    _RussianDecrees = None
+    _RussianDecrees = None  # type: ignore[misc, assignment]
 
 from helpline import russian
 
