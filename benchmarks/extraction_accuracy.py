@@ -21,7 +21,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from helpline.catalogue import OTHER, TOPIC_KEYWORDS  # noqa: E402
+from core.catalogue import OTHER, TOPIC_KEYWORDS  # noqa: E402
 from transcription import extract as extract_module  # noqa: E402
 from transcription.extract import extract  # noqa: E402
 from transcription.understand import understand  # noqa: E402

@@ -23,10 +23,10 @@ from callbacks.models import (
     CallbackAttempt,
     CallbackStatus,
 )
-from helpline import clock, phones, russian, telephony, worktime
-from helpline import service as org_service
-from helpline.extensions import db
-from helpline.models import CallbackMode, DutyKind, Organization, User
+from core import clock, phones, russian, telephony, worktime
+from core import service as org_service
+from core.extensions import db
+from core.models import CallbackMode, DutyKind, Organization, User
 
 log = logging.getLogger(__name__)
 

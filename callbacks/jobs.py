@@ -16,10 +16,10 @@ from sqlalchemy import func, select, update
 
 from callbacks import dialer, notify, prompts, service, settings
 from callbacks.models import Callback, CallbackOutcome, CallbackStatus
-from helpline import clock, russian
-from helpline import service as org_service
-from helpline.extensions import db
-from helpline.models import AuditEvent, Organization, User, UserRole
+from core import clock, russian
+from core import service as org_service
+from core.extensions import db
+from core.models import AuditEvent, Organization, User, UserRole
 from tickets.models import OPEN_STATUSES, Ticket
 
 log = logging.getLogger(__name__)

@@ -8,9 +8,9 @@ from enum import StrEnum
 from sqlalchemy import Boolean, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from helpline import clock
-from helpline.extensions import Base
-from helpline.types import UTCDateTime, str_enum
+from core import clock
+from core.extensions import Base
+from core.types import UTCDateTime, str_enum
 from tickets.models import Ticket
 
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from helpline import worktime
+from core import worktime
 
 KIND = worktime.CALLBACKS
 _EPOCH = datetime(2000, 1, 3, tzinfo=UTC)  # a Monday, midnight UTC: the grid's origin

@@ -31,9 +31,9 @@ from callbacks.models import (
     CallbackPlanState,
     CallbackStatus,
 )
-from helpline import clock, service
-from helpline.extensions import db
-from helpline.models import Organization, User, UserRole
+from core import clock, service
+from core.extensions import db
+from core.models import Organization, User, UserRole
 from tickets import service as tickets
 from tickets.models import DeclineReason, Recording, Ticket, TicketStatus
 

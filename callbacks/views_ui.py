@@ -16,10 +16,11 @@ from flask_login import current_user
 from callbacks import dialer
 from callbacks import service as callbacks
 from callbacks.models import AttemptResult, Callback, CallbackOutcome, CallbackStatus
-from helpline import auth, clock
-from helpline import ui_text as t
-from helpline.extensions import db
-from helpline.models import Organization, UserRole
+from core import clock
+from core import ui_text as t
+from core.extensions import db
+from core.models import Organization, UserRole
+from helpline import auth
 from tickets.models import DeclineReason, TranscriptionState
 
 bp = Blueprint("operator", __name__, url_prefix="/operator")

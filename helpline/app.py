@@ -14,8 +14,8 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from helpline import privacy
-from helpline.extensions import db, migrate
+from core import privacy
+from core.extensions import db, migrate
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 STRING_SETTINGS = (
@@ -150,13 +150,13 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
 
 def _register_models() -> None:
     import callbacks.models  # noqa: F401  (register the tables)
-    import helpline.models  # noqa: F401
+    import core.models  # noqa: F401
     import tickets.models  # noqa: F401
 
 
 def _register_blueprints(app: Flask) -> None:
     from callbacks.views import bp as callbacks_bp
-    from helpline import telephony
+    from core import telephony
     from helpline.views import bp as core_bp
     from ivr.views import bp as ivr_bp
 
@@ -182,7 +182,7 @@ def _register_blueprints(app: Flask) -> None:
 
 def _warn_about_calendar(app: Flask) -> None:
     """The production calendar of next year is decreed in the autumn: say when it's missing."""
-    from helpline import clock, worktime
+    from core import clock, worktime
 
     calendar = worktime.ProductionCalendar()
     year = clock.now().year

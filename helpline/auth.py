@@ -37,10 +37,10 @@ from sqlalchemy import func, select
 from werkzeug.exceptions import HTTPException
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from helpline import clock, phones, service
-from helpline import ui_text as t
-from helpline.extensions import db
-from helpline.models import AuditEvent, Organization, User, UserRole
+from core import clock, phones, service
+from core import ui_text as t
+from core.extensions import db
+from core.models import AuditEvent, Organization, User, UserRole
 
 bp = Blueprint("auth", __name__)
 login_manager = LoginManager()

@@ -132,16 +132,16 @@ def understand_command(org_slug: str | None) -> None:
     """Read transcripts (one per line) on stdin; write one JSON object per line."""
     import json
 
-    from helpline import catalogue
+    from core import catalogue
     from transcription.understand import understand
 
     topics = dict(catalogue.TOPIC_KEYWORDS)
     if org_slug:
         from sqlalchemy import select
 
-        from helpline.extensions import db
-        from helpline.models import Organization
-        from helpline.service import topic_keywords
+        from core.extensions import db
+        from core.models import Organization
+        from core.service import topic_keywords
 
         org = db.session.scalar(select(Organization).where(Organization.slug == org_slug))
         if org is None:

@@ -8,9 +8,9 @@ from datetime import time
 
 from sqlalchemy import select
 
-from helpline import service
-from helpline.extensions import db
-from helpline.models import (
+from core import service
+from core.extensions import db
+from core.models import (
     DutyKind,
     DutySlot,
     Organization,

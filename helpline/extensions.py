@@ -1,23 +1,7 @@
-"""Extension objects shared by every package (created here, bound in create_app)."""
+"""An alias of `core.extensions`, kept while older branches land; new code imports `core`."""
 
-from flask_migrate import Migrate
-from flask_sqlalchemy import SQLAlchemy
-from sqlalchemy import MetaData
-from sqlalchemy.orm import DeclarativeBase
+import sys
 
-# Named constraints keep Alembic migrations identical on SQLite and PostgreSQL.
-NAMING = {
-    "ix": "ix_%(column_0_label)s",
-    "uq": "uq_%(table_name)s_%(column_0_name)s",
-    "ck": "ck_%(table_name)s_%(constraint_name)s",
-    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
-    "pk": "pk_%(table_name)s",
-}
+from core import extensions
 
-
-class Base(DeclarativeBase):
-    metadata = MetaData(naming_convention=NAMING)
-
-
-db = SQLAlchemy(model_class=Base)
-migrate = Migrate()
+sys.modules[__name__] = extensions

@@ -25,10 +25,10 @@ from zoneinfo import ZoneInfo
 from flask import Blueprint, Response, abort, current_app, render_template, send_file
 from sqlalchemy import select
 
-from helpline import clock, phones, russian, service, worktime
-from helpline import ui_text as t
-from helpline.extensions import db
-from helpline.models import DutyKind, ExceptionKind, Organization
+from core import clock, phones, russian, service, worktime
+from core import ui_text as t
+from core.extensions import db
+from core.models import DutyKind, ExceptionKind, Organization
 
 bp = Blueprint("public", __name__)
 log = logging.getLogger(__name__)

@@ -32,9 +32,9 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
-from helpline import ui_text as t
-from helpline.extensions import db
-from helpline.models import Organization
+from core import ui_text as t
+from core.extensions import db
+from core.models import Organization
 
 OUTCOMES = ("live", "voicemail", "abandoned", "transferred", "info", "other")
 CLOSED_OK = ("resolved", "declined")

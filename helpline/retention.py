@@ -23,9 +23,9 @@ from pathlib import Path
 from flask import Flask
 from sqlalchemy import delete, select
 
-from helpline import clock, service
-from helpline.extensions import db
-from helpline.models import Organization
+from core import clock, service
+from core.extensions import db
+from core.models import Organization
 
 log = logging.getLogger(__name__)
 

@@ -46,9 +46,9 @@ from sqlalchemy.orm import Mapped, mapped_column
 from sqlalchemy.pool import NullPool
 from werkzeug.serving import is_running_from_reloader
 
-from helpline import clock
-from helpline.extensions import Base, db
-from helpline.types import UTCDateTime
+from core import clock
+from core.extensions import Base, db
+from core.types import UTCDateTime
 
 log = logging.getLogger(__name__)
 

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 from flask import current_app
 
-from helpline import clock, service, telephony
+from core import clock, service, telephony
 from helpline.simulator import (
     Caller,
     CallSimulator,

@@ -3,7 +3,7 @@
 from flask import Blueprint, jsonify, redirect, url_for
 from sqlalchemy import text
 
-from helpline.extensions import db
+from core.extensions import db
 
 bp = Blueprint("core", __name__)
 

@@ -22,10 +22,11 @@ from flask import Blueprint, Flask, abort, current_app, jsonify, render_template
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from helpline import auth, phones, simulation
-from helpline import ui_text as t
-from helpline.extensions import db
-from helpline.models import Organization, OrganizationPhone, UserRole
+from core import phones
+from core import ui_text as t
+from core.extensions import db
+from core.models import Organization, OrganizationPhone, UserRole
+from helpline import auth, simulation
 from helpline.simulator import (
     DialInfo,
     DialOutcome,

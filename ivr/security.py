@@ -57,7 +57,7 @@ def answer_failures_with_twiml(bp: Blueprint, answer: Callable[[], Response], wh
             return error
         log.exception("%s webhook %s failed", what, request.path)
         try:
-            from helpline.extensions import db
+            from core.extensions import db
 
             db.session.rollback()
         except Exception:  # the database may be what failed

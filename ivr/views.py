@@ -8,8 +8,8 @@ from flask import Blueprint, current_app, request, send_file
 from werkzeug.exceptions import NotFound
 
 from callbacks import service as callbacks
-from helpline import clock, phones, russian, service, telephony, worktime
-from helpline.models import DutyKind, Organization
+from core import clock, phones, russian, service, telephony, worktime
+from core.models import DutyKind, Organization
 from ivr import speech, twiml
 from ivr.security import answer_failures_with_twiml, twilio_only
 from tickets import service as tickets

@@ -83,8 +83,8 @@ def app_config(tmp_path):
 
 @pytest.fixture
 def app(app_config):
+    from core.extensions import db
     from helpline.app import create_app
-    from helpline.extensions import db
 
     app = create_app(app_config)
     with app.app_context():

@@ -11,9 +11,9 @@ from datetime import datetime
 
 from sqlalchemy import Select, and_, func, or_, select
 
-from helpline import clock, phones, service
-from helpline.extensions import db
-from helpline.models import AuditEvent, Organization
+from core import clock, phones, service
+from core.extensions import db
+from core.models import AuditEvent, Organization
 from tickets import service as tickets
 from tickets.models import (
     OPEN_STATUSES,

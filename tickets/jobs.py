@@ -18,9 +18,9 @@ from pathlib import Path
 from flask import Flask, current_app
 from sqlalchemy import or_, select, update
 
-from helpline import clock, service, telephony
-from helpline.extensions import db
-from helpline.models import Organization
+from core import clock, service, telephony
+from core.extensions import db
+from core.models import Organization
 from tickets.models import Recording, Ticket, Transcript, TranscriptionState
 
 log = logging.getLogger(__name__)

@@ -9,9 +9,9 @@ from typing import Any
 from sqlalchemy import JSON, Boolean, Float, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from helpline import clock
-from helpline.extensions import Base
-from helpline.types import UTCDateTime, str_enum
+from core import clock
+from core.extensions import Base
+from core.types import UTCDateTime, str_enum
 
 
 class TicketStatus(StrEnum):

@@ -11,9 +11,9 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
-from helpline import clock, phones, service, worktime
-from helpline.extensions import db
-from helpline.models import Organization
+from core import clock, phones, service, worktime
+from core.extensions import db
+from core.models import Organization
 from tickets.models import (
     OPEN_STATUSES,
     TRANSITIONS,

@@ -22,10 +22,11 @@ from flask import (
 from flask_login import current_user
 from sqlalchemy import select
 
-from helpline import auth, clock, phones, service
-from helpline import ui_text as t
-from helpline.extensions import db
-from helpline.models import Organization, User, UserRole
+from core import clock, phones, service
+from core import ui_text as t
+from core.extensions import db
+from core.models import Organization, User, UserRole
+from helpline import auth
 from tickets import casework
 from tickets import service as tickets
 from tickets.models import DeclineReason, Recording, Ticket, Transcript, TranscriptionState

@@ -7,8 +7,8 @@ from functools import wraps
 from flask import abort, g, redirect, session, url_for
 from flask_login import current_user, login_required
 
+from core.models import Organization, UserRole
 from helpline import auth
-from helpline.models import Organization, UserRole
 
 ADMIN = UserRole.ADMIN.value
 

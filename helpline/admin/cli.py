@@ -8,10 +8,10 @@ from __future__ import annotations
 import click
 from sqlalchemy import select
 
+from core.extensions import db
+from core.models import User, UserRole
 from helpline.admin import bp
 from helpline.admin.forms import PASSWORD_MIN, FormError, parse_username
-from helpline.extensions import db
-from helpline.models import User, UserRole
 
 
 @bp.cli.command("create-regional")

@@ -14,8 +14,8 @@ from datetime import date, datetime, time
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
-from helpline import phones
-from helpline import ui_text as t
+from core import phones
+from core import ui_text as t
 
 SLUG = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$")
 USERNAME = re.compile(r"^[A-Za-z0-9._-]{2,64}$")
@@ -256,7 +256,7 @@ def as_mapping(data: Mapping[str, Any]) -> FormData:
 
 
 def today_in(zone: str) -> date:
-    from helpline import clock
+    from core import clock
 
     return clock.now().astimezone(ZoneInfo(zone)).date()
 

@@ -19,11 +19,10 @@ from typing import Any
 
 from sqlalchemy import select
 
-from helpline import phones, service, worktime
-from helpline import ui_text as t
-from helpline.admin.forms import FormError, check_interval, clock_text
-from helpline.extensions import db
-from helpline.models import (
+from core import phones, service, worktime
+from core import ui_text as t
+from core.extensions import db
+from core.models import (
     AuditEvent,
     CalendarOverride,
     DutyException,
@@ -36,6 +35,7 @@ from helpline.models import (
     User,
     UserRole,
 )
+from helpline.admin.forms import FormError, check_interval, clock_text
 
 log = logging.getLogger(__name__)
 

@@ -8,14 +8,14 @@ from flask import abort, current_app, flash, redirect, render_template, request,
 from flask_login import current_user, login_required
 from werkzeug.datastructures import MultiDict
 
-from helpline import phones, service, worktime
-from helpline import ui_text as t
+from core import phones, service, worktime
+from core import ui_text as t
+from core.extensions import db
+from core.models import CallbackMode, DutyKind, ExceptionKind, UserRole
 from helpline.admin import bp
 from helpline.admin import forms as f
 from helpline.admin import service as admin
 from helpline.admin.access import admin_required, choose, org, regional_required, who
-from helpline.extensions import db
-from helpline.models import CallbackMode, DutyKind, ExceptionKind, UserRole
 
 ROLES = [r.value for r in UserRole]
 KINDS = [k.value for k in DutyKind]

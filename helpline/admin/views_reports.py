@@ -7,8 +7,9 @@ from zoneinfo import ZoneInfo
 
 from flask import Response, abort, render_template, request
 
-from helpline import clock, reports
-from helpline import ui_text as t
+from core import clock
+from core import ui_text as t
+from helpline import reports
 from helpline.admin import bp, charts
 from helpline.admin import forms as f
 from helpline.admin import service as admin

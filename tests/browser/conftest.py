@@ -47,10 +47,10 @@ def live_server(app_config, tmp_path):
 
     Nobody is on consultation duty, so every call ends in a voice message whatever the hour.
     """
+    from core.extensions import db
+    from core.models import DutyKind, DutySlot
     from helpline.app import create_app
     from helpline.demo import load_demo
-    from helpline.extensions import db
-    from helpline.models import DutyKind, DutySlot
 
     app = create_app({**app_config, "TESTING": False, "PUBLIC_URL": "http://127.0.0.1"})
     with app.app_context():

@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 import time_machine
 from sqlalchemy import select
 
-from helpline.extensions import db
+from core.extensions import db
 from helpline.simulator import Keys, Message, ScriptedCaller
 from tests.conftest import PARENT_NUMBER, SCHOOL_NUMBER, make_wav
 

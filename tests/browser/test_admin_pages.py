@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from helpline import ui_text as t
+from core import ui_text as t
 from tests.browser.conftest import shoot
 from tests.browser.support import PASSWORD
 

@@ -10,9 +10,9 @@ import pytest
 from sqlalchemy import select
 
 from callbacks.models import Callback, CallbackStatus
-from helpline import clock
-from helpline import ui_text as t
-from helpline.extensions import db
+from core import clock
+from core import ui_text as t
+from core.extensions import db
 from tests.browser.conftest import shoot
 from tests.browser.support import PASSWORD, leave_message
 from tests.conftest import make_wav

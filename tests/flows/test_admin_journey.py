@@ -17,10 +17,10 @@ from zoneinfo import ZoneInfo
 import time_machine
 from sqlalchemy import func, select
 
+from core import ui_text as t
+from core.extensions import db
+from core.models import Organization, User
 from helpline import public
-from helpline import ui_text as t
-from helpline.extensions import db
-from helpline.models import Organization, User
 from helpline.simulator import (
     CallSimulator,
     DialOutcome,

@@ -10,9 +10,9 @@ import pytest
 import time_machine
 from sqlalchemy import select
 
-from helpline import ui_text as t
-from helpline.extensions import db
-from helpline.models import AuditEvent, User
+from core import ui_text as t
+from core.extensions import db
+from core.models import AuditEvent, User
 from tests.flows.test_admin_settings import Admin, make_user
 from tests.unit.test_reports import seed_november
 

@@ -10,8 +10,8 @@ import time_machine
 from sqlalchemy import select
 
 from callbacks.models import Callback
-from helpline.extensions import db
-from helpline.models import DutySlot, User
+from core.extensions import db
+from core.models import DutySlot, User
 from helpline.simulator import DialOutcome, Keys, Message, ScriptedCaller
 from ivr import prompts
 from tests.conftest import PARENT_NUMBER, SCHOOL_NUMBER, make_wav

@@ -7,9 +7,9 @@ import re
 import pytest
 from sqlalchemy import func, select
 
-from helpline import ui_text as t
-from helpline.extensions import db
-from helpline.models import (
+from core import ui_text as t
+from core.extensions import db
+from core.models import (
     AuditEvent,
     CalendarOverride,
     DutyException,

@@ -16,8 +16,8 @@ from sqlalchemy import select
 
 from callbacks import jobs, prompts, service
 from callbacks.models import Callback, CallbackAttempt, CallbackOutcome, CallbackStatus
-from helpline.extensions import db
-from helpline.models import User
+from core.extensions import db
+from core.models import User
 from helpline.simulator import (
     CallSimulator,
     DialOutcome,

@@ -6,8 +6,8 @@ from pathlib import Path
 import time_machine
 from sqlalchemy import select
 
+from core.extensions import db
 from helpline.cli import cli
-from helpline.extensions import db
 from tests.conftest import make_wav
 from tickets.models import Recording, Ticket
 
@@ -46,7 +46,7 @@ def test_bad_moment_is_a_usage_error(demo):
 
 
 def test_missing_tables_give_advice(app):
-    from helpline.extensions import db as database
+    from core.extensions import db as database
 
     with app.app_context():
         database.drop_all()

@@ -5,8 +5,8 @@ import json
 import pytest
 from sqlalchemy import select
 
+from core.extensions import db
 from helpline.cli import cli
-from helpline.extensions import db
 from tests.conftest import make_wav
 from tickets.models import Recording, TranscriptionState
 

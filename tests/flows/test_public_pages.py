@@ -8,10 +8,10 @@ from datetime import date
 import pytest
 from sqlalchemy import select
 
+from core import ui_text as t
+from core.extensions import db
+from core.models import DutyException, ExceptionKind, Organization, User
 from helpline import public
-from helpline import ui_text as t
-from helpline.extensions import db
-from helpline.models import DutyException, ExceptionKind, Organization, User
 
 
 def html(client, path: str) -> str:
@@ -63,7 +63,7 @@ def test_the_deadline_agrees_with_its_number(app, client, demo, days, phrase):
 
 
 def test_closed_days_and_extra_hours_are_published_but_leave_is_not(app, client, demo):
-    from helpline import clock
+    from core import clock
 
     with app.app_context():
         org = db.session.scalars(select(Organization).where(Organization.slug == "sosh19")).one()

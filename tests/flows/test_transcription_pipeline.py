@@ -15,8 +15,8 @@ import time_machine
 from sqlalchemy import select
 
 from callbacks.models import Callback
-from helpline import telephony
-from helpline.extensions import db
+from core import telephony
+from core.extensions import db
 from helpline.simulator import Keys, Message, ScriptedCaller
 from tests.conftest import PARENT_NUMBER, SCHOOL_NUMBER, make_wav
 from tickets import jobs

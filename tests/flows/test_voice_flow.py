@@ -7,7 +7,7 @@ import pytest
 import time_machine
 from sqlalchemy import select
 
-from helpline.extensions import db
+from core.extensions import db
 from helpline.simulator import DialOutcome, Keys, Message, ScriptedCaller, Silence, Speech
 from ivr import prompts
 from tests.conftest import OMSK_NUMBER, PARENT_NUMBER, SCHOOL_NUMBER, make_wav

@@ -7,7 +7,7 @@ import pytest
 import time_machine
 from sqlalchemy import func, select
 
-from helpline.extensions import db
+from core.extensions import db
 from helpline.simulator import Keys, Message, ScriptedCaller
 from ivr import prompts
 from tests.conftest import AUTH_TOKEN, BASE_URL, TwilioCaller, make_wav, parse, said

@@ -3,10 +3,10 @@
 import pytest
 from sqlalchemy import func, select
 
+from core import ui_text as t
+from core.extensions import db
+from core.models import AuditEvent, Organization, User
 from helpline import auth
-from helpline import ui_text as t
-from helpline.extensions import db
-from helpline.models import AuditEvent, Organization, User
 from tests.browser.support import PASSWORD, csrf_token, login
 
 PAGES = ["/tickets/", "/operator/", "/phone/", "/workspace", "/operator/queue-fragment"]
@@ -119,7 +119,7 @@ def test_the_login_rate_limit_locks_after_five_failures(app, client, demo):
 def test_the_lock_lifts_after_the_window(app, client, demo):
     import time_machine
 
-    from helpline import clock
+    from core import clock
 
     token = csrf_token(client.get("/login").get_data(as_text=True))
     start = clock.now()

@@ -7,9 +7,9 @@ import time_machine
 from sqlalchemy import select
 
 from callbacks.models import Callback
-from helpline import ui_text as t
+from core import ui_text as t
+from core.extensions import db
 from helpline import webphone
-from helpline.extensions import db
 from ivr import prompts
 from tests.browser.support import SATURDAY_NIGHT, login
 from tests.conftest import OMSK_NUMBER, SCHOOL_NUMBER, make_wav

@@ -8,10 +8,10 @@ import time_machine
 from sqlalchemy import select
 
 from callbacks.models import Callback, CallbackAttempt, CallbackStatus
-from helpline import telephony
-from helpline import ui_text as t
-from helpline.extensions import db
-from helpline.models import User
+from core import telephony
+from core import ui_text as t
+from core.extensions import db
+from core.models import User
 from tests.browser.support import MONDAY_0905, MSK, PASSWORD, leave_message, login
 from tests.conftest import OMSK_NUMBER
 from tickets.models import DeclineReason, Ticket, TicketStatus

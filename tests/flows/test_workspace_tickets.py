@@ -8,9 +8,9 @@ import time_machine
 from sqlalchemy import func, select
 
 from callbacks.models import Callback, CallbackStatus
-from helpline import ui_text as t
-from helpline.extensions import db
-from helpline.models import AuditEvent, Organization
+from core import ui_text as t
+from core.extensions import db
+from core.models import AuditEvent, Organization
 from tests.browser.support import leave_message, login
 from tests.conftest import OMSK_NUMBER
 from tickets.models import DeclineReason, Recording, Ticket, TicketStatus, Transcript

@@ -7,8 +7,8 @@ import pytest
 import time_machine
 from click.testing import CliRunner
 
+from core.privacy import MaskPhonesFilter
 from helpline.app import ConfigError, create_app
-from helpline.privacy import MaskPhonesFilter
 
 
 def production(tmp_path, **overrides):
@@ -120,7 +120,7 @@ def test_app_logger_masks_numbers(app, caplog):
 def test_startup_warns_when_the_library_lacks_next_years_calendar(tmp_path, monkeypatch, caplog):
     from holidays.countries.russia import RussiaStaticHolidays
 
-    from helpline import worktime
+    from core import worktime
 
     table = {y: v for y, v in RussiaStaticHolidays.special_public_holidays.items() if y != 2027}
     monkeypatch.setattr(RussiaStaticHolidays, "special_public_holidays", table)

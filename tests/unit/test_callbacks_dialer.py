@@ -15,10 +15,10 @@ from sqlalchemy import select
 
 from callbacks import dialer, jobs, prompts, service
 from callbacks.models import Callback, CallbackAttempt, CallbackStatus
-from helpline import service as org_service
-from helpline import telephony
-from helpline.extensions import db
-from helpline.models import AuditEvent, User
+from core import service as org_service
+from core import telephony
+from core.extensions import db
+from core.models import AuditEvent, User
 from tests.conftest import AUTH_TOKEN, BASE_URL, SCHOOL_NUMBER, TwilioCaller, parse, said
 from tickets import service as tickets
 

@@ -12,10 +12,10 @@ from sqlalchemy import select
 
 from callbacks import jobs, planner, service
 from callbacks.models import Callback, CallbackStatus
-from helpline import service as org_service
-from helpline import worktime
-from helpline.extensions import db
-from helpline.models import DutyException, DutyKind, DutySlot, ExceptionKind, User
+from core import service as org_service
+from core import worktime
+from core.extensions import db
+from core.models import DutyException, DutyKind, DutySlot, ExceptionKind, User
 from tickets import service as tickets
 
 MSK = ZoneInfo("Europe/Moscow")

@@ -13,9 +13,9 @@ from sqlalchemy import select
 
 from callbacks import service
 from callbacks.models import CallbackAttempt, CallbackOutcome, CallbackStatus
-from helpline import service as org_service
-from helpline.extensions import db
-from helpline.models import AuditEvent, CallbackMode, User
+from core import service as org_service
+from core.extensions import db
+from core.models import AuditEvent, CallbackMode, User
 from tickets import service as tickets
 from tickets.models import DeclineReason, TicketStatus
 

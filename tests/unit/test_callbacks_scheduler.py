@@ -26,10 +26,10 @@ from sqlalchemy import func, inspect, select, text
 from callbacks import jobs
 from callbacks import service as callbacks
 from callbacks.models import Callback, CallbackAttempt, CallbackPlanState, CallbackStatus
+from core import service as org_service
+from core.extensions import db
+from core.models import DutyKind, DutySlot, User
 from helpline import scheduler
-from helpline import service as org_service
-from helpline.extensions import db
-from helpline.models import DutyKind, DutySlot, User
 from tests.conftest import AUTH_TOKEN, BASE_URL
 from tickets import service as tickets
 

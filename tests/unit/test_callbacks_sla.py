@@ -15,8 +15,8 @@ import pytest
 import time_machine
 
 from callbacks import jobs, service
-from helpline import service as org_service
-from helpline.extensions import db
+from core import service as org_service
+from core.extensions import db
 from tickets import service as tickets
 from tickets.models import Ticket, TicketStatus
 
@@ -170,7 +170,7 @@ def test_the_digest_goes_out_once_a_morning(app, school, smtp):
 def test_the_supervisor_is_told_once_about_an_abusive_caller(app, school, smtp):
     from sqlalchemy import select
 
-    from helpline.models import User
+    from core.models import User
 
     ticket = message(school)
     operator = db.session.scalar(select(User).where(User.username == "operator"))

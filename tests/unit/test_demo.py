@@ -1,8 +1,8 @@
 from sqlalchemy import func, select
 
+from core.extensions import db
+from core.models import DutySlot, Organization, Topic, User
 from helpline.demo import load_demo
-from helpline.extensions import db
-from helpline.models import DutySlot, Organization, Topic, User
 
 
 def counts():

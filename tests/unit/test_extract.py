@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from helpline.catalogue import OTHER, TOPIC_KEYWORDS
+from core.catalogue import OTHER, TOPIC_KEYWORDS
 from transcription.extract import Facts, extract, normalise_phone, tokenise
 from transcription.understand import understand
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from helpline.catalogue import TOPIC_KEYWORDS
+from core.catalogue import TOPIC_KEYWORDS
 from transcription.understand import understand
 
 pytestmark = pytest.mark.shared

@@ -6,8 +6,8 @@ from alembic.migration import MigrationContext
 from flask_migrate import upgrade
 from sqlalchemy import inspect
 
+from core.extensions import db
 from helpline.app import create_app
-from helpline.extensions import db
 
 
 def migrate_and_compare(url, tmp_path):

@@ -1,6 +1,6 @@
 import pytest
 
-from helpline import phones
+from core import phones
 
 
 @pytest.mark.parametrize(

@@ -11,9 +11,9 @@ import pytest
 from sqlalchemy import select
 
 from callbacks.models import Callback, CallbackAttempt, CallbackStatus
+from core.extensions import db
+from core.models import Organization
 from helpline import reports
-from helpline.extensions import db
-from helpline.models import Organization
 from tickets.models import Call, Ticket, TicketStatus
 
 MSK = ZoneInfo("Europe/Moscow")

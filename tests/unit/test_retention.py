@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
+from core.extensions import db
+from core.models import AuditEvent, Organization
 from helpline import retention, scheduler
-from helpline.extensions import db
-from helpline.models import AuditEvent, Organization
 from tickets.models import Recording, Ticket, Transcript, TranscriptionState
 
 NOW = datetime(2026, 12, 1, 3, 0, tzinfo=UTC)

@@ -6,7 +6,7 @@ from datetime import date, datetime, time, timedelta
 
 import pytest
 
-from helpline import russian
+from core import russian
 
 
 @pytest.mark.parametrize(

@@ -10,7 +10,7 @@ from twilio.http import HttpClient
 from twilio.http.response import Response
 from twilio.rest import Client
 
-from helpline.telephony import LocalTelephony, TelephonyError, TwilioTelephony
+from core.telephony import LocalTelephony, TelephonyError, TwilioTelephony
 
 ACCOUNT = "AC" + "1" * 32
 SID = "RE" + "a" * 32

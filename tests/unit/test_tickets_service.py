@@ -9,8 +9,8 @@ import pytest
 import time_machine
 from sqlalchemy import func, select
 
-from helpline import service
-from helpline.extensions import db
+from core import service
+from core.extensions import db
 from tickets import service as tickets
 from tickets.models import Channel, Recording, Ticket, TicketStatus, TranscriptionState
 

@@ -7,8 +7,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from helpline import worktime
-from helpline.worktime import (
+from core import worktime
+from core.worktime import (
     ClosedReason,
     DateException,
     ProductionCalendar,

@@ -8,7 +8,7 @@ Create Date: 2026-11-23 08:34:44.522095
 from alembic import op
 import sqlalchemy as sa
 
-import helpline.types
+import core.types
 
 
 # revision identifiers, used by Alembic.
@@ -24,22 +24,22 @@ def upgrade():
     op.create_table('scheduler_leases',
     sa.Column('name', sa.String(length=64), nullable=False),
     sa.Column('owner', sa.String(length=200), nullable=False),
-    sa.Column('expires_at', helpline.types.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('acquired_at', helpline.types.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('expires_at', core.types.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('acquired_at', core.types.UTCDateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('name', name=op.f('pk_scheduler_leases'))
     )
     op.create_table('callback_plan_states',
     sa.Column('organization_id', sa.Integer(), nullable=False),
     sa.Column('fingerprint', sa.String(length=64), nullable=False),
-    sa.Column('replanned_at', helpline.types.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('replanned_at', core.types.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['organization_id'], ['organizations.id'], name=op.f('fk_callback_plan_states_organization_id_organizations')),
     sa.PrimaryKeyConstraint('organization_id', name=op.f('pk_callback_plan_states'))
     )
     with op.batch_alter_table('callback_attempts', schema=None) as batch_op:
         batch_op.add_column(sa.Column('operator_id', sa.Integer(), nullable=True))
         batch_op.add_column(sa.Column('mode', sa.String(length=16), nullable=False, server_default='auto'))
-        batch_op.add_column(sa.Column('answered_at', helpline.types.UTCDateTime(timezone=True), nullable=True))
-        batch_op.add_column(sa.Column('bridged_at', helpline.types.UTCDateTime(timezone=True), nullable=True))
+        batch_op.add_column(sa.Column('answered_at', core.types.UTCDateTime(timezone=True), nullable=True))
+        batch_op.add_column(sa.Column('bridged_at', core.types.UTCDateTime(timezone=True), nullable=True))
         batch_op.add_column(sa.Column('parent_call_sid', sa.String(length=64), nullable=True))
         batch_op.add_column(sa.Column('parent_status', sa.String(length=20), nullable=True))
         batch_op.add_column(sa.Column('parent_answered_by', sa.String(length=20), nullable=True))
@@ -49,14 +49,14 @@ def upgrade():
         batch_op.create_foreign_key(batch_op.f('fk_callback_attempts_operator_id_users'), 'users', ['operator_id'], ['id'])
 
     with op.batch_alter_table('callbacks', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('promised_at', helpline.types.UTCDateTime(timezone=True), nullable=True))
-        batch_op.add_column(sa.Column('not_before', helpline.types.UTCDateTime(timezone=True), nullable=True))
+        batch_op.add_column(sa.Column('promised_at', core.types.UTCDateTime(timezone=True), nullable=True))
+        batch_op.add_column(sa.Column('not_before', core.types.UTCDateTime(timezone=True), nullable=True))
         batch_op.add_column(sa.Column('pinned', sa.Boolean(), nullable=False, server_default=sa.false()))
         batch_op.add_column(sa.Column('manual', sa.Boolean(), nullable=False, server_default=sa.false()))
-        batch_op.add_column(sa.Column('last_attempt_at', helpline.types.UTCDateTime(timezone=True), nullable=True))
+        batch_op.add_column(sa.Column('last_attempt_at', core.types.UTCDateTime(timezone=True), nullable=True))
         batch_op.add_column(sa.Column('operator_misses', sa.Integer(), nullable=False, server_default='0'))
         batch_op.add_column(sa.Column('sms_status', sa.String(length=16), nullable=True))
-        batch_op.add_column(sa.Column('closed_at', helpline.types.UTCDateTime(timezone=True), nullable=True))
+        batch_op.add_column(sa.Column('closed_at', core.types.UTCDateTime(timezone=True), nullable=True))
 
     # ### end Alembic commands ###
 

@@ -1,0 +1,221 @@
+"""The telephony port: every outbound action (calls, SMS, recordings) goes here.
+
+`TwilioTelephony` talks to Twilio's REST API; `LocalTelephony` keeps everything on this
+machine, for the simulator and for schools trying the help line without Twilio.
+`HELPLINE_TELEPHONY` picks one. Nothing else in the code creates a `twilio.rest.Client`.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import secrets
+import threading
+import time as time_module
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Protocol
+from urllib.parse import urlparse
+
+import requests
+from flask import Flask, current_app
+
+from core import clock, phones
+
+log = logging.getLogger(__name__)
+
+# Where the local telephony keeps the simulator's recordings (inside the data directory).
+LOCAL_RECORDINGS = "simulator-recordings"
+
+
+class TelephonyError(RuntimeError):
+    """An outbound action failed; `retryable` says whether trying again may help."""
+
+    def __init__(self, message: str, *, retryable: bool = True):
+        super().__init__(message)
+        self.retryable = retryable
+
+
+@dataclass(frozen=True)
+class PlacedCall:
+    sid: str
+    to: str
+    from_: str
+    url: str
+    status_callback: str | None
+    at: str
+
+
+class Telephony(Protocol):
+    def place_call(
+        self, *, to: str, from_: str, url: str, status_callback: str | None = None,
+        timeout: int = 30, machine_detection: bool = False,
+    ) -> str: ...
+
+    def send_sms(self, *, to: str, from_: str, body: str) -> str: ...
+
+    def download_recording(self, url: str) -> bytes: ...
+
+    def delete_recording(self, recording_sid: str) -> None: ...
+
+
+# What a RecordingSid looks like; anything else is never turned into a path or an API call.
+RECORDING_SID = re.compile(r"RE[0-9a-fA-F]{32}")
+
+
+class TwilioTelephony:
+    """The real thing: Twilio's REST client with the account's credentials."""
+
+    def __init__(self, account_sid: str, auth_token: str, *, attempts: int = 4,
+                 backoff: float = 2.0, http: requests.Session | None = None):
+        self.account_sid, self.auth_token = account_sid, auth_token
+        self.attempts, self.backoff = attempts, backoff
+        self.http = http or requests.Session()
+        self._client = None
+
+    @property
+    def client(self):
+        if self._client is None:
+            from twilio.rest import Client
+
+            self._client = Client(self.account_sid, self.auth_token)
+        return self._client
+
+    def place_call(self, *, to, from_, url, status_callback=None, timeout=30,
+                   machine_detection=False) -> str:
+        from twilio.base.exceptions import TwilioRestException
+
+        kwargs = {"to": to, "from_": from_, "url": url, "timeout": timeout}
+        if status_callback:
+            kwargs |= {
+                "status_callback": status_callback,
+                "status_callback_event": ["initiated", "ringing", "answered", "completed"],
+            }
+        if machine_detection:
+            kwargs["machine_detection"] = "Enable"
+        try:
+            return self.client.calls.create(**kwargs).sid
+        except TwilioRestException as exc:
+            raise TelephonyError(f"Twilio refused the call: {exc.msg}",
+                                 retryable=exc.status >= 500) from exc
+
+    def send_sms(self, *, to, from_, body) -> str:
+        from twilio.base.exceptions import TwilioRestException
+
+        try:
+            return self.client.messages.create(to=to, from_=from_, body=body).sid
+        except TwilioRestException as exc:
+            raise TelephonyError(f"Twilio refused the SMS: {exc.msg}",
+                                 retryable=exc.status >= 500) from exc
+
+    def download_recording(self, url: str) -> bytes:
+        """GET the WAV with HTTP Basic auth, retrying timeouts and 5xx with back-off."""
+        if not url.endswith((".wav", ".mp3")):
+            url += ".wav"
+        last: Exception | None = None
+        for attempt in range(self.attempts):
+            if attempt:
+                time_module.sleep(self.backoff * 2 ** (attempt - 1))
+            try:
+                response = self.http.get(url, auth=(self.account_sid, self.auth_token), timeout=30)
+            except (requests.Timeout, requests.ConnectionError) as exc:
+                last = exc
+                continue
+            if response.status_code >= 500 or response.status_code == 404:
+                # Twilio answers 404 for a moment after the recording callback; retry it too.
+                last = TelephonyError(f"HTTP {response.status_code}")
+                continue
+            if response.status_code != 200:
+                raise TelephonyError(f"recording download refused: HTTP {response.status_code}",
+                                     retryable=False)
+            return response.content
+        raise TelephonyError(f"recording download failed after {self.attempts} attempts: {last}")
+
+    def delete_recording(self, recording_sid: str) -> None:
+        """Delete Twilio's copy (it keeps recordings until told otherwise); gone already is fine."""
+        from twilio.base.exceptions import TwilioRestException
+
+        if not RECORDING_SID.fullmatch(recording_sid):
+            raise TelephonyError(f"not a RecordingSid: {recording_sid!r}", retryable=False)
+        try:
+            self.client.recordings(recording_sid).delete()
+        except TwilioRestException as exc:
+            if exc.status == 404:
+                return
+            raise TelephonyError(f"Twilio refused to delete the recording: {exc.msg}",
+                                 retryable=exc.status >= 500) from exc
+        except requests.RequestException as exc:
+            raise TelephonyError(f"Twilio could not be reached: {exc}") from exc
+
+
+@dataclass
+class LocalTelephony:
+    """No phone network: calls and SMS are written to an outbox the simulator plays."""
+
+    data_dir: Path
+    placed: list[PlacedCall] = field(default_factory=list)
+    sms: list[dict] = field(default_factory=list)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def place_call(self, *, to, from_, url, status_callback=None, timeout=30,
+                   machine_detection=False) -> str:
+        sid = "CA" + secrets.token_hex(16)
+        call = PlacedCall(sid, to, from_, url, status_callback, clock.now().isoformat())
+        with self._lock:
+            self.placed.append(call)
+            self._append("outbox.jsonl", call.__dict__)
+        log.info("local telephony: call %s to %s", sid, phones.mask(to))
+        return sid
+
+    def send_sms(self, *, to, from_, body) -> str:
+        sid = "SM" + secrets.token_hex(16)
+        with self._lock:
+            self.sms.append({"sid": sid, "to": to, "from": from_, "body": body})
+            self._append("sms.jsonl", {"sid": sid, "to": to, "body": body})
+        log.info("local telephony: SMS %s to %s", sid, phones.mask(to))
+        return sid
+
+    def download_recording(self, url: str) -> bytes:
+        """Read a recording the simulator saved; the URL's last segment is the RecordingSid."""
+        sid = Path(urlparse(url).path).name.removesuffix(".wav")
+        path = self.recordings_dir / f"{sid}.wav"
+        if not sid.startswith("RE") or not path.is_file():
+            raise TelephonyError(f"no local recording {sid!r}", retryable=False)
+        return path.read_bytes()
+
+    def delete_recording(self, recording_sid: str) -> None:
+        """Delete the simulator's copy, as Twilio deletes its own."""
+        if not RECORDING_SID.fullmatch(recording_sid):
+            raise TelephonyError(f"not a RecordingSid: {recording_sid!r}", retryable=False)
+        try:
+            (self.recordings_dir / f"{recording_sid}.wav").unlink(missing_ok=True)
+        except OSError as exc:
+            raise TelephonyError(f"could not delete the local recording: {exc}") from exc
+
+    @property
+    def recordings_dir(self) -> Path:
+        return Path(self.data_dir) / LOCAL_RECORDINGS
+
+    def _append(self, name: str, record: dict) -> None:
+        path = Path(self.data_dir) / "telephony" / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with path.open("a", encoding="utf-8") as fh:
+            fh.write(json.dumps(record, ensure_ascii=False) + "\n")
+
+
+def init_app(app: Flask) -> None:
+    cfg = app.config
+    if cfg["TELEPHONY"] == "twilio":
+        port: Telephony = TwilioTelephony(
+            cfg["TWILIO_ACCOUNT_SID"], cfg["TWILIO_AUTH_TOKEN"],
+            attempts=int(cfg["DOWNLOAD_ATTEMPTS"]), backoff=float(cfg["DOWNLOAD_BACKOFF"]),
+        )
+    else:
+        port = LocalTelephony(Path(cfg["DATA_DIR"]))
+    app.extensions["telephony"] = port
+
+
+def get() -> Telephony:
+    """The current application's telephony port."""
+    return current_app.extensions["telephony"]
