@@ -128,7 +128,7 @@ def test_startup_warns_when_the_library_lacks_next_years_calendar(tmp_path, monk
     try:
         with time_machine.travel(datetime(2026, 12, 1, 9, tzinfo=UTC), tick=False):
             with caplog.at_level(logging.WARNING, logger="helpline.app"):
-                create_app(production(tmp_path))
+                create_app(production(tmp_path, SCHEDULER_ENABLED=False))
     finally:
         worktime._decree_years.cache_clear()
     warnings = [r.getMessage() for r in caplog.records if "transfer data" in r.getMessage()]
