@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, request
 
 from callbacks import dialer, prompts, settings, twiml
-from ivr.security import answer_failures_with_twiml, twilio_only
+from core.webhooks import answer_failures_with_twiml, twilio_only
 
 bp = Blueprint("callbacks", __name__, url_prefix="/callbacks")
 

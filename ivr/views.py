@@ -10,8 +10,8 @@ from werkzeug.exceptions import NotFound
 from callbacks import service as callbacks
 from core import clock, phones, russian, service, telephony, worktime
 from core.models import DutyKind, Organization
+from core.webhooks import answer_failures_with_twiml, twilio_only
 from ivr import speech, twiml
-from ivr.security import answer_failures_with_twiml, twilio_only
 from tickets import service as tickets
 from tickets.models import Call, Channel, TicketStatus
 

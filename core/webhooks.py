@@ -1,5 +1,8 @@
 """Webhook protections: only Twilio (or our simulator, signing as Twilio does) may call the
-webhooks, and whatever breaks inside one, Twilio still gets TwiML back."""
+webhooks, and whatever breaks inside one, Twilio still gets TwiML back.
+
+Shared by the IVR's and the callbacks' webhooks, so it lives in the core: callbacks sits
+below ivr and may not import it."""
 
 import logging
 from collections.abc import Callable
@@ -8,6 +11,8 @@ from functools import wraps
 from flask import Blueprint, Response, abort, current_app, request
 from twilio.request_validator import RequestValidator
 from werkzeug.exceptions import HTTPException
+
+from core.extensions import db
 
 log = logging.getLogger(__name__)
 
@@ -57,8 +62,6 @@ def answer_failures_with_twiml(bp: Blueprint, answer: Callable[[], Response], wh
             return error
         log.exception("%s webhook %s failed", what, request.path)
         try:
-            from core.extensions import db
-
             db.session.rollback()
         except Exception:  # the database may be what failed
             log.exception("rollback after a %s webhook failure failed too", what)
