@@ -16,11 +16,10 @@ from flask_login import current_user
 from callbacks import dialer
 from callbacks import service as callbacks
 from callbacks.models import AttemptResult, Callback, CallbackOutcome, CallbackStatus
-from core import clock
+from core import access, clock
 from core import ui_text as t
 from core.extensions import db
 from core.models import Organization, UserRole
-from helpline import auth
 from tickets.models import DeclineReason, TranscriptionState
 
 bp = Blueprint("operator", __name__, url_prefix="/operator")
@@ -76,7 +75,7 @@ def _lists(org: Organization, role: str, topic: str) -> dict[str, list[Callback]
 
 
 def _queue_context() -> dict:
-    org = auth.current_org()
+    org = access.current_org()
     tab, role, topic = _filters(org)
     lists = _lists(org, role, topic)
     return {
@@ -97,14 +96,14 @@ def _queue_context() -> dict:
 
 
 @bp.get("/")
-@auth.roles_required(OPERATOR)
+@access.roles_required(OPERATOR)
 def queue():
     """Who to call: due now, later today, overdue, being called, done today."""
     return render_template("operator/queue.html", **_queue_context())
 
 
 @bp.get("/queue-fragment")
-@auth.roles_required(OPERATOR)
+@access.roles_required(OPERATOR)
 def queue_fragment():
     """The same lists as an HTML fragment: the page swaps it in every 20 seconds."""
     return render_template("operator/_queue.html", **_queue_context())
@@ -115,21 +114,21 @@ def queue_fragment():
 
 def _callback(callback_id: int) -> Callback:
     """The callback if it belongs to the user's organization; anything else is a 404."""
-    callback = callbacks.get(auth.current_org().id, callback_id)
+    callback = callbacks.get(access.current_org().id, callback_id)
     if callback is None:
         abort(404)
     return callback
 
 
 @bp.get("/callbacks/<int:callback_id>")
-@auth.roles_required(OPERATOR)
+@access.roles_required(OPERATOR)
 def card(callback_id: int):
     return _card(_callback(callback_id))
 
 
 def _card(callback: Callback, *, error: str | None = None, status: int = 200,
           values: dict | None = None):
-    org = auth.current_org()
+    org = access.current_org()
     ticket = callback.ticket
     recording = next(
         (r for r in reversed(ticket.recordings)
@@ -160,7 +159,7 @@ def _back(callback: Callback, message: str, category: str = "success"):
 
 
 @bp.post("/callbacks/<int:callback_id>/call")
-@auth.roles_required(OPERATOR)
+@access.roles_required(OPERATOR)
 def call(callback_id: int):
     """«Позвонить»: the line rings the operator's phone, then bridges to the caller."""
     callback = _callback(callback_id)
@@ -185,7 +184,7 @@ def call(callback_id: int):
 
 
 @bp.post("/callbacks/<int:callback_id>/postpone")
-@auth.roles_required(OPERATOR)
+@access.roles_required(OPERATOR)
 def postpone(callback_id: int):
     """«Отложить»: 15 minutes, an hour, or the next working day (inside a callback window)."""
     callback = _callback(callback_id)
@@ -194,7 +193,7 @@ def postpone(callback_id: int):
         return _card(callback, error=t.POSTPONE_BAD, status=400)
     now = clock.now()
     kwargs: dict = {"minutes": float(choice)} if choice.isdigit() else {
-        "until": _tomorrow(auth.current_org(), now)
+        "until": _tomorrow(access.current_org(), now)
     }
     try:
         callbacks.postpone(callback.id, user=current_user._get_current_object(), **kwargs)
@@ -202,7 +201,7 @@ def postpone(callback_id: int):
         db.session.rollback()
         return _card(_callback(callback_id), error=t.CALLBACK_CLOSED, status=409)
     callback = _callback(callback_id)
-    return _back(callback, t.POSTPONED.format(when=auth.format_when(callback.planned_at)))
+    return _back(callback, t.POSTPONED.format(when=access.format_when(callback.planned_at)))
 
 
 def _tomorrow(org: Organization, now: datetime) -> datetime:
@@ -213,7 +212,7 @@ def _tomorrow(org: Organization, now: datetime) -> datetime:
 
 
 @bp.post("/callbacks/<int:callback_id>/outcome")
-@auth.roles_required(OPERATOR)
+@access.roles_required(OPERATOR)
 def outcome(callback_id: int):
     """Record the outcome; «не дозвонились» plans the next attempt (or gives up)."""
     callback = _callback(callback_id)
@@ -246,12 +245,12 @@ def outcome(callback_id: int):
         if callback.status == CallbackStatus.UNREACHABLE:
             message += " " + t.RETRY_EXHAUSTED
         elif callback.planned_at is not None:
-            message += " " + t.RETRY_PLANNED.format(when=auth.format_when(callback.planned_at))
+            message += " " + t.RETRY_PLANNED.format(when=access.format_when(callback.planned_at))
     return _back(callback, message)
 
 
 @bp.post("/callbacks/<int:callback_id>/release")
-@auth.roles_required(OPERATOR)
+@access.roles_required(OPERATOR)
 def release(callback_id: int):
     """Give a callback the operator took back to the queue."""
     callback = _callback(callback_id)

@@ -1,4 +1,4 @@
-"""Sign-in, roles, organization scope and the workspace's shared frame.
+"""Sign-in and the workspace's shared frame (who may see what is core.access).
 
 - Flask-Login keeps the signed-in user in the session cookie (HttpOnly, SameSite=Lax, and
   Secure when the help line is served over https).
@@ -12,10 +12,8 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
-from functools import wraps
+from datetime import timedelta
 from urllib.parse import urlsplit
-from zoneinfo import ZoneInfo
 
 from flask import (
     Blueprint,
@@ -23,7 +21,6 @@ from flask import (
     abort,
     current_app,
     flash,
-    g,
     jsonify,
     redirect,
     render_template,
@@ -39,6 +36,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from core import clock, phones, service
 from core import ui_text as t
+from core.access import current_org, format_day_time, format_when
 from core.extensions import db
 from core.models import AuditEvent, Organization, User, UserRole
 
@@ -106,48 +104,7 @@ def _load_user(user_id: str) -> User | None:
     return user if user is not None and user.active else None
 
 
-# --- access --------------------------------------------------------------------------------
-
-
-def roles_required(*roles: str):
-    """Let in signed-in users with one of the roles (an admin may do everything)."""
-
-    def decorator(view):
-        @wraps(view)
-        @login_required
-        def wrapper(*args, **kwargs):
-            allowed = set(roles) | {UserRole.ADMIN.value}
-            if not allowed & set(current_user.roles or ()):
-                abort(403)
-            if current_org() is None:
-                abort(404)
-            return view(*args, **kwargs)
-
-        return wrapper
-
-    return decorator
-
-
-def current_org() -> Organization | None:
-    """The organization the signed-in user works in (a regional admin's choice)."""
-    if "current_org" in g:
-        return g.current_org
-    org = None
-    if current_user.is_authenticated:
-        if current_user.organization_id is not None:
-            org = db.session.get(Organization, current_user.organization_id)
-        elif current_user.is_regional:
-            chosen = session.get("org_id")
-            org = db.session.get(Organization, chosen) if isinstance(chosen, int) else None
-            if org is None:
-                org = db.session.scalar(select(Organization).order_by(Organization.id).limit(1))
-    g.current_org = org
-    return org
-
-
-def actor() -> dict:
-    """Who is acting, as the service layer's audit() takes it."""
-    return {"actor": current_user.username, "user_id": current_user.id}
+# --- where a user starts ----------------------------------------------------------------------
 
 
 def home_url() -> str:
@@ -298,33 +255,6 @@ def _template_context() -> dict:
         "local_telephony": current_app.config.get("TELEPHONY") == "local",
         "roles": set(current_user.roles or ()) if current_user.is_authenticated else set(),
     }
-
-
-def _zone() -> ZoneInfo:
-    org = current_org() if current_user.is_authenticated else None
-    return ZoneInfo(org.timezone if org else "Europe/Moscow")
-
-
-WEEKDAYS_SHORT = ("пн", "вт", "ср", "чт", "пт", "сб", "вс")
-
-
-def format_when(moment: datetime | None) -> str:
-    """«пн 30.11.2026, 13:05» in the organization's time zone."""
-    if moment is None:
-        return t.NOT_SET
-    local = moment.astimezone(_zone())
-    return f"{WEEKDAYS_SHORT[local.weekday()]} {local:%d.%m.%Y, %H:%M}"
-
-
-def format_day_time(moment: datetime | None) -> str:
-    """«13:05» today, «пн 30.11, 13:05» on another day (organization's zone)."""
-    if moment is None:
-        return t.NOT_SET
-    zone = _zone()
-    local = moment.astimezone(zone)
-    if local.date() == clock.now().astimezone(zone).date():
-        return f"{local:%H:%M}"
-    return f"{WEEKDAYS_SHORT[local.weekday()]} {local:%d.%m, %H:%M}"
 
 
 # --- errors --------------------------------------------------------------------------------

@@ -22,11 +22,11 @@ from flask import Blueprint, Flask, abort, current_app, jsonify, render_template
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from core import phones
+from core import access, phones
 from core import ui_text as t
 from core.extensions import db
 from core.models import Organization, OrganizationPhone, UserRole
-from helpline import auth, simulation
+from helpline import simulation
 from helpline.simulator import (
     DialInfo,
     DialOutcome,
@@ -242,7 +242,7 @@ def _local_only():
 def _allowed() -> None:
     if not WORKERS & set(current_user.roles or ()):
         abort(403)
-    if auth.current_org() is None:
+    if access.current_org() is None:
         abort(404)
 
 
@@ -262,7 +262,7 @@ def _numbers(org: Organization) -> list[tuple[str, str]]:
 def page():
     """The phone: keypad, the line's words, the voice message."""
     _allowed()
-    return render_template("phone.html", numbers=_numbers(auth.current_org()),
+    return render_template("phone.html", numbers=_numbers(access.current_org()),
                            caller_number=phones.display("+79161234567"))
 
 
@@ -283,7 +283,7 @@ def start_call():
     _allowed()
     data = _payload() or request.form
     to = phones.normalize(str(data.get("to") or ""))
-    allowed = {number for number, _ in _numbers(auth.current_org())}
+    allowed = {number for number, _ in _numbers(access.current_org())}
     if to is None or to not in allowed:
         return _fail(t.PHONE_UNKNOWN_TO)
     raw_from = str(data.get("from") or "").strip()
@@ -408,12 +408,12 @@ def _ticket_of(call: BrowserCall) -> dict[str, Any] | None:
     org = db.session.get(Organization, ticket.organization_id)
     callback = callbacks.active_for(ticket)
     planned = callbacks.promise_time(callback, org) if callback else None
-    mine = auth.current_org() is not None and auth.current_org().id == org.id
+    mine = access.current_org() is not None and access.current_org().id == org.id
     return {
         "number": ticket.number,
         "text": t.PHONE_TICKET.format(number=ticket.number),
         "url": url_for("tickets.ticket", ticket_id=ticket.id) if mine else None,
-        "callback": t.PHONE_CALLBACK.format(when=auth.format_when(callback.planned_at))
+        "callback": t.PHONE_CALLBACK.format(when=access.format_when(callback.planned_at))
         if callback and callback.planned_at else None,
         "promised": planned.isoformat() if planned else None,
     }

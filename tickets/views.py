@@ -22,11 +22,10 @@ from flask import (
 from flask_login import current_user
 from sqlalchemy import select
 
-from core import clock, phones, service
+from core import access, clock, phones, service
 from core import ui_text as t
 from core.extensions import db
 from core.models import Organization, User, UserRole
-from helpline import auth
 from tickets import casework
 from tickets import service as tickets
 from tickets.models import DeclineReason, Recording, Ticket, Transcript, TranscriptionState
@@ -45,7 +44,7 @@ def _who() -> casework.Actor:
 
 def _ticket(ticket_id: int) -> Ticket:
     """The ticket if it belongs to the user's organization; any other ticket is a 404."""
-    ticket = tickets.get(auth.current_org().id, ticket_id)
+    ticket = tickets.get(access.current_org().id, ticket_id)
     if ticket is None:
         abort(404)
     return ticket
@@ -64,10 +63,10 @@ def _consultant_only() -> None:
 
 
 @bp.get("/")
-@auth.roles_required(*WORKERS)
+@access.roles_required(*WORKERS)
 def inbox():
     """New, in progress, overdue and closed tickets, with counts."""
-    org = auth.current_org()
+    org = access.current_org()
     tab = request.args.get("tab", "new")
     if tab not in casework.INBOX_TABS:
         tab = "new"
@@ -112,7 +111,7 @@ def _callbacks_at_risk(ticket_ids: list[int]) -> set[int]:
 
 
 @bp.get("/<int:ticket_id>")
-@auth.roles_required(*WORKERS)
+@access.roles_required(*WORKERS)
 def ticket(ticket_id: int):
     return _page(_ticket(ticket_id))
 
@@ -120,7 +119,7 @@ def ticket(ticket_id: int):
 def _page(ticket: Ticket, *, error: str | None = None, status: int = 200, form: str = "",
           values: dict | None = None):
     """The ticket page; on bad input, shown again with the message next to the form."""
-    org = auth.current_org()
+    org = access.current_org()
     transcript = casework.latest_transcript(ticket)
     corrected_by = (
         db.session.get(User, transcript.corrected_by_id)
@@ -200,7 +199,7 @@ def _callback_of(ticket: Ticket):
 
 
 @bp.get("/<int:ticket_id>/recordings/<int:recording_id>.wav")
-@auth.roles_required(*WORKERS)
+@access.roles_required(*WORKERS)
 def recording_audio(ticket_id: int, recording_id: int):
     """Stream the voice message (HTTP Range for seeking); each listen is audited."""
     ticket = _ticket(ticket_id)
@@ -245,7 +244,7 @@ def _refused(ticket: Ticket):
 
 
 @bp.post("/<int:ticket_id>/take")
-@auth.roles_required(CONSULTANT)
+@access.roles_required(CONSULTANT)
 def take(ticket_id: int):
     ticket = _ticket(ticket_id)
     try:
@@ -256,7 +255,7 @@ def take(ticket_id: int):
 
 
 @bp.post("/<int:ticket_id>/transcripts/<int:transcript_id>")
-@auth.roles_required(CONSULTANT)
+@access.roles_required(CONSULTANT)
 def correct_transcript(ticket_id: int, transcript_id: int):
     """Save a correction beside the recognizer's text."""
     ticket = _ticket(ticket_id)
@@ -273,7 +272,7 @@ def correct_transcript(ticket_id: int, transcript_id: int):
 
 
 @bp.post("/<int:ticket_id>/suggestions/<field>")
-@auth.roles_required(CONSULTANT)
+@access.roles_required(CONSULTANT)
 def accept_suggestion(ticket_id: int, field: str):
     """One click: take the number, class or topic the transcript suggests."""
     ticket = _ticket(ticket_id)
@@ -284,13 +283,13 @@ def accept_suggestion(ticket_id: int, field: str):
     if field == "phone":
         value = phones.display(value)
     elif field == "topic":
-        value = _names(auth.current_org())["topics"].get(value, value)
+        value = _names(access.current_org())["topics"].get(value, value)
     return _done(ticket, t.SUGGESTION_ACCEPTED.format(field=t.SUGGESTION_FIELD[field],
                                                       value=value), "#suggestions")
 
 
 @bp.post("/<int:ticket_id>/notes")
-@auth.roles_required(*WORKERS)
+@access.roles_required(*WORKERS)
 def add_note(ticket_id: int):
     ticket = _ticket(ticket_id)
     text, problem = _text("text")
@@ -302,7 +301,7 @@ def add_note(ticket_id: int):
 
 
 @bp.post("/<int:ticket_id>/resolve")
-@auth.roles_required(CONSULTANT)
+@access.roles_required(CONSULTANT)
 def resolve(ticket_id: int):
     """The reply, which resolves the ticket."""
     ticket = _ticket(ticket_id)
@@ -319,7 +318,7 @@ def resolve(ticket_id: int):
 
 
 @bp.post("/<int:ticket_id>/escalate")
-@auth.roles_required(CONSULTANT)
+@access.roles_required(CONSULTANT)
 def escalate(ticket_id: int):
     """Pass to the vendor's support: their reference and what the caller was told."""
     ticket = _ticket(ticket_id)
@@ -339,7 +338,7 @@ def escalate(ticket_id: int):
 
 
 @bp.post("/<int:ticket_id>/decline")
-@auth.roles_required(CONSULTANT)
+@access.roles_required(CONSULTANT)
 def decline(ticket_id: int):
     """Decline on one of the regulations' grounds."""
     ticket = _ticket(ticket_id)
@@ -361,7 +360,7 @@ def decline(ticket_id: int):
 
 
 @bp.post("/<int:ticket_id>/reopen")
-@auth.roles_required(CONSULTANT)
+@access.roles_required(CONSULTANT)
 def reopen(ticket_id: int):
     ticket = _ticket(ticket_id)
     try:

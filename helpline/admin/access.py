@@ -7,8 +7,8 @@ from functools import wraps
 from flask import abort, g, redirect, session, url_for
 from flask_login import current_user, login_required
 
+from core import access
 from core.models import Organization, UserRole
-from helpline import auth
 
 ADMIN = UserRole.ADMIN.value
 
@@ -21,7 +21,7 @@ def admin_required(view):
     def wrapper(*args, **kwargs):
         if not current_user.has_role(ADMIN):
             abort(403)
-        if auth.current_org() is None:
+        if access.current_org() is None:
             if current_user.is_regional:  # no school yet: the home page offers to add one
                 return redirect(url_for("admin.home"))
             abort(404)
@@ -44,7 +44,7 @@ def regional_required(view):
 
 
 def org() -> Organization:
-    found = auth.current_org()
+    found = access.current_org()
     if found is None:
         abort(404)
     return found
@@ -57,4 +57,4 @@ def choose(organization: Organization) -> None:
 
 
 def who() -> dict:
-    return auth.actor()
+    return access.actor()

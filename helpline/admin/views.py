@@ -8,7 +8,7 @@ from flask import abort, current_app, flash, redirect, render_template, request,
 from flask_login import current_user, login_required
 from werkzeug.datastructures import MultiDict
 
-from core import phones, service, worktime
+from core import access, phones, service, worktime
 from core import ui_text as t
 from core.extensions import db
 from core.models import CallbackMode, DutyKind, ExceptionKind, UserRole
@@ -43,9 +43,8 @@ def home():
     """The admin's start page: the sections, and what the school still lacks."""
     if not current_user.has_role(UserRole.ADMIN.value):
         abort(403)
-    from helpline import auth
 
-    current = auth.current_org()
+    current = access.current_org()
     if current is None and not current_user.is_regional:
         abort(404)
     return render_template(
