@@ -52,7 +52,11 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     db.init_app(app)
     migrate.init_app(app, db, directory=str(MIGRATIONS), render_as_batch=True)
     _register_models()
+    from helpline import guard
+
+    guard.install_converters(app)  # before the blueprints bind their rules
     _register_blueprints(app)
+    guard.init_app(app)
     from helpline import auth
 
     auth.init_app(app)  # after the blueprints: it exempts the Twilio ones from CSRF

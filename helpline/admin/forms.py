@@ -156,17 +156,24 @@ def parse_time(value: str) -> time:
     return time(hours, minutes)
 
 
+FIRST_YEAR, LAST_YEAR = 1900, 2999  # dates a school's journal may mean
+
+
 def parse_date(value: str) -> date:
     """A date as the browser's date input sends it (2026-11-30) or typed (30.11.2026)."""
-    value = (value or "").strip()
+    value = (value or "").strip()[:40]
+    day = None
     try:
         if match := DATE_ISO.match(value):
-            return date(int(match.group(1)), int(match.group(2)), int(match.group(3)))
-        if match := DATE_RU.match(value):
-            return date(int(match.group(3)), int(match.group(2)), int(match.group(1)))
+            day = date(int(match.group(1)), int(match.group(2)), int(match.group(3)))
+        elif match := DATE_RU.match(value):
+            day = date(int(match.group(3)), int(match.group(2)), int(match.group(1)))
     except ValueError:
         pass
-    raise FormError(t.ERR_DATE.format(value=value))
+    # Year 1 or 9999 cannot be shifted to another time zone or by a day: refuse them here.
+    if day is None or not FIRST_YEAR <= day.year <= LAST_YEAR:
+        raise FormError(t.ERR_DATE.format(value=value))
+    return day
 
 
 def check_interval(start: time, end: time) -> None:

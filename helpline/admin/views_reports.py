@@ -9,7 +9,7 @@ from flask import Response, abort, render_template, request
 
 from core import clock
 from core import ui_text as t
-from helpline import reports
+from helpline import guard, reports
 from helpline.admin import bp, charts
 from helpline.admin import forms as f
 from helpline.admin import service as admin
@@ -120,7 +120,7 @@ def audit():
     action = args.get("action") or None
     error = None
     try:
-        user_id = int(args["user"]) if args.get("user") else None
+        user_id = guard.parse_id(args.get("user"))
         start = _day_start(args.get("from"), zone)
         end = _day_start(args.get("to"), zone)
         if end is not None:
