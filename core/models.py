@@ -127,9 +127,14 @@ class User(UserMixin, Base):
     roles: Mapped[list[str]] = mapped_column(JSON, default=list)
     password_hash: Mapped[str] = mapped_column(String(256), default="")
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Bumped on logout and on a password change: sessions of an older generation are over.
+    session_generation: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=clock.now)
 
     organization: Mapped[Organization | None] = relationship()
+
+    def get_id(self) -> str:  # Flask-Login: what the session cookie remembers
+        return f"{self.id}:{self.session_generation or 0}"
 
     @property
     def is_regional(self) -> bool:
@@ -146,6 +151,8 @@ class User(UserMixin, Base):
         # Tests lower the cost (PASSWORD_HASH_METHOD); production keeps werkzeug's scrypt.
         method = current_app.config.get("PASSWORD_HASH_METHOD", "scrypt") if has_app_context() \
             else "scrypt"
+        if self.password_hash:  # a new password ends the sessions signed in with the old one
+            self.session_generation = (self.session_generation or 0) + 1
         self.password_hash = generate_password_hash(password, method=method)
 
     def check_password(self, password: str) -> bool:

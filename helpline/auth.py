@@ -12,7 +12,10 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+import math
+import secrets
+from datetime import UTC, datetime, timedelta
+from functools import lru_cache
 from urllib.parse import urlsplit
 
 from flask import (
@@ -47,12 +50,21 @@ csrf = CSRFProtect()
 # Blueprints whose POSTs come from Twilio (signed), not from our forms.
 TWILIO_BLUEPRINTS = ("ivr", "callbacks")
 
-LOGIN_WINDOW = timedelta(minutes=15)
-FAILURES_PER_USER_AND_ADDRESS = 5  # then wait until the window passes
-FAILURES_PER_ADDRESS = 20  # one address guessing many usernames
+LOGIN_WINDOW = timedelta(minutes=15)  # failures older than this are forgotten
+# Exponential back-off: after FREE failures in a scope, each further try waits 1, 2, 4, 8 …
+# seconds after the previous failure (at most MAX_DELAY). Nobody is locked out for good.
+FREE_PER_USER_AND_ADDRESS = 3  # a user mistyping at their own desk
+FREE_PER_USER = 5  # one name tried from many addresses (not applied at the user's usual one)
+FAILURES_PER_ADDRESS = 20  # one address guessing many names: refused until the window ends
+MAX_DELAY = timedelta(minutes=15)
+USUAL_ADDRESS_DAYS = 90  # an address the user signed in from lately is «their usual one»
 FIELD_LIMIT = 200
-# Checked when the username is unknown, so a wrong name costs as long as a wrong password.
-_DUMMY_HASH = generate_password_hash("not-a-password", method="pbkdf2:sha256:1000")
+
+
+@lru_cache(maxsize=4)
+def _dummy_hash(method: str) -> str:
+    """A hash made as real users' are, checked when the name is unknown (same cost)."""
+    return generate_password_hash(secrets.token_hex(16), method=method)
 
 
 # --- setup ---------------------------------------------------------------------------------
@@ -97,11 +109,19 @@ def init_app(app: Flask) -> None:
 
 @login_manager.user_loader
 def _load_user(user_id: str) -> User | None:
+    """The user of a session cookie: its id and session generation must both still match.
+
+    Logging out and changing the password bump the generation, so a copied cookie of an
+    earlier session stops working at once (the cookie itself is only signed, not stored).
+    """
+    number, _, generation = user_id.partition(":")
     try:
-        user = db.session.get(User, int(user_id))
-    except ValueError:
+        user = db.session.get(User, int(number))
+    except (ValueError, OverflowError):
         return None
-    return user if user is not None and user.active else None
+    if user is None or not user.active or not generation:
+        return None
+    return user if secrets.compare_digest(generation, str(user.session_generation)) else None
 
 
 # --- where a user starts ----------------------------------------------------------------------
@@ -141,17 +161,22 @@ def login():
     address = request.remote_addr or "-"
     if not username or not password:
         return _login_refused(t.LOGIN_EMPTY, username, 400)
-    if _locked(username, address):
-        minutes = int(LOGIN_WINDOW.total_seconds() // 60)
-        return _login_refused(t.LOGIN_LOCKED.format(minutes=minutes), username, 429)
+    wait = _wait_before_next_try(username, address)
+    if wait > 0:
+        return _login_refused(t.LOGIN_SLOW_DOWN.format(seconds=math.ceil(wait)), username, 429)
     user = db.session.scalar(select(User).where(User.username == username))
-    if user is None:
-        check_password_hash(_DUMMY_HASH, password)
-    if user is None or not user.active or not user.check_password(password):
+    # The hash is always checked, with the real users' method, so that an unknown name or a
+    # disabled account answers as slowly as a wrong password: timing tells no names.
+    if user is not None and user.password_hash:
+        right = user.check_password(password)
+    else:
+        check_password_hash(_dummy_hash(_hash_method()), password)
+        right = False
+    if user is None or not user.active or not right:
         event = service.audit("auth.login_failed", "user", user.id if user else None,
                               organization_id=user.organization_id if user else None,
                               actor=username)
-        event.note = address  # the rate limit counts failures by this column
+        event.note = address  # the back-off counts failures by this column
         db.session.commit()
         return _login_refused(t.LOGIN_FAILED, username, 400)
     login_user(user)
@@ -164,30 +189,64 @@ def login():
     return redirect(_safe_next() or home_url())
 
 
+def _hash_method() -> str:
+    return current_app.config.get("PASSWORD_HASH_METHOD", "scrypt")
+
+
 def _login_refused(message: str, username: str, status: int):
     return render_template("login.html", error=message, username=username,
                            next=_safe_next()), status
 
 
-def _locked(username: str, address: str) -> bool:
-    """Too many recent failures for this username from this address, or from this address."""
-    since = clock.now() - LOGIN_WINDOW
+def _wait_before_next_try(username: str, address: str) -> float:
+    """Seconds this username must wait before another try from this address (0: go ahead).
+
+    Three scopes, each counted from the audit log (so it holds across web nodes):
+    - this name from this address: exponential back-off after a few failures;
+    - this name from anywhere: the same, but not at an address the user signed in from
+      lately, so a stranger elsewhere guessing their password cannot keep them out;
+    - this address, for any names: a hard limit per window (an address trying many names),
+      again not for a user at their own usual address.
+    A success resets the first two.
+    """
+    now = clock.now()
+    since = now - LOGIN_WINDOW
     last_success = db.session.scalar(
-        select(func.max(AuditEvent.at)).where(
+        select(func.max(AuditEvent.at)).where(AuditEvent.action == "auth.login",
+                                              AuditEvent.actor == username)
+    )
+    usual = last_success is not None and db.session.scalar(
+        select(func.count()).select_from(AuditEvent).where(
             AuditEvent.action == "auth.login", AuditEvent.actor == username,
             AuditEvent.note == address,
+            AuditEvent.at > now - timedelta(days=USUAL_ADDRESS_DAYS),
         )
+    ) > 0
+    failures = select(func.count(), func.max(AuditEvent.at)).select_from(AuditEvent).where(
+        AuditEvent.action == "auth.login_failed", AuditEvent.at > since
     )
-    pair_since = max(since, last_success) if last_success else since
-    failures = select(func.count()).select_from(AuditEvent).where(
-        AuditEvent.action == "auth.login_failed", AuditEvent.note == address
-    )
-    pair = db.session.scalar(
-        failures.where(AuditEvent.actor == username, AuditEvent.at > pair_since)
-    )
-    if pair >= FAILURES_PER_USER_AND_ADDRESS:
-        return True
-    return db.session.scalar(failures.where(AuditEvent.at > since)) >= FAILURES_PER_ADDRESS
+    by_name = failures.where(AuditEvent.actor == username)
+    if last_success is not None:
+        by_name = by_name.where(AuditEvent.at > last_success)
+    waits = [_backoff(*db.session.execute(by_name.where(AuditEvent.note == address)).one(),
+                      free=FREE_PER_USER_AND_ADDRESS, now=now)]
+    if not usual:
+        waits.append(_backoff(*db.session.execute(by_name).one(), free=FREE_PER_USER, now=now))
+        count, last = db.session.execute(failures.where(AuditEvent.note == address)).one()
+        if count >= FAILURES_PER_ADDRESS:
+            waits.append((_aware(last) + LOGIN_WINDOW - now).total_seconds())
+    return max(waits)
+
+
+def _backoff(count: int, last: datetime | None, *, free: int, now: datetime) -> float:
+    if count < free or last is None:
+        return 0.0
+    delay = min(timedelta(seconds=2 ** (count - free)), MAX_DELAY)
+    return (_aware(last) + delay - now).total_seconds()
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def _safe_next() -> str | None:
@@ -205,10 +264,17 @@ def _safe_next() -> str | None:
 @login_required
 def logout():
     """Sign out (a POST, so another site cannot sign the user out with a link)."""
+    end_sessions(current_user)
     logout_user()
     session.clear()
     flash(t.LOGGED_OUT, "info")
     return redirect(url_for("auth.login"))
+
+
+def end_sessions(user: User) -> None:
+    """End every session of the user (this browser's and any copy of its cookie)."""
+    user.session_generation = (user.session_generation or 0) + 1
+    db.session.commit()
 
 
 @bp.get("/workspace")

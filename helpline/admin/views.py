@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
-from flask_login import current_user, login_required
+from flask_login import current_user, login_required, login_user
 from werkzeug.datastructures import MultiDict
 
 from core import access, phones, service, worktime
@@ -205,6 +205,8 @@ def user_password(user_id: int):
         return _refused("admin/user.html", error, person=person,
                         suggested=admin.suggest_password())
     admin.reset_password(org(), person, password, who())
+    if person.id == current_user.id:  # their other sessions ended; this one goes on
+        login_user(person)
     return _done(t.USER_PASSWORD_DONE.format(name=person.name), "admin.user", user_id=person.id)
 
 

@@ -1,5 +1,7 @@
 """Sign-in, cookies, CSRF, the login rate limit, roles and the organization scope."""
 
+from datetime import timedelta
+
 import pytest
 from sqlalchemy import func, select
 
@@ -100,63 +102,155 @@ def test_an_inactive_user_cannot_sign_in(app, client, demo):
     assert response.status_code == 400
 
 
-def test_the_login_rate_limit_locks_after_five_failures(app, client, demo):
-    token = csrf_token(client.get("/login").get_data(as_text=True))
-    for _ in range(auth.FAILURES_PER_USER_AND_ADDRESS):
-        assert client.post("/login", data={"username": "consultant", "password": "bad",
-                                           "csrf_token": token}).status_code == 400
-    # Even the right password is refused now: that is what makes guessing pointless.
-    response = client.post("/login", data={"username": "consultant", "password": PASSWORD,
-                                            "csrf_token": token})
-    assert response.status_code == 429
-    assert t.LOGIN_LOCKED.format(minutes=15) in response.get_data(as_text=True)
-    # Another user from the same address is not locked yet.
-    response = client.post("/login", data={"username": "operator", "password": PASSWORD,
-                                            "csrf_token": token})
-    assert response.status_code == 302
+def _try(client, username, password, address=None):
+    headers = {"X-Forwarded-For": address} if address else {}
+    token = csrf_token(client.get("/login", headers=headers).get_data(as_text=True))
+    return client.post("/login", headers=headers, data={
+        "username": username, "password": password, "csrf_token": token})
 
 
-def test_the_lock_lifts_after_the_window(app, client, demo):
+def _proxied_app(app_config):
+    from helpline.app import create_app
+    from helpline.demo import load_demo
+
+    app = create_app({**app_config, "PROXY_COUNT": 1})
+    with app.app_context():
+        db.drop_all()
+        db.create_all()
+        load_demo("demo-password")
+    return app
+
+
+def _drop(app):
+    with app.app_context():
+        db.session.remove()  # end the read's transaction: on PostgreSQL DROP TABLE waits for it
+        db.drop_all()
+
+
+def test_wrong_passwords_slow_the_name_down_exponentially(app, client, demo):
+    import time_machine
+
+    from helpline import clock
+
+    with time_machine.travel(clock.now(), tick=False) as traveller:
+        for _ in range(auth.FREE_PER_USER_AND_ADDRESS):
+            assert _try(client, "consultant", "bad").status_code == 400
+        # Even the right password waits now: that is what makes guessing slow.
+        response = _try(client, "consultant", PASSWORD)
+        assert response.status_code == 429
+        assert t.LOGIN_SLOW_DOWN.format(seconds=1) in response.get_data(as_text=True)
+        # Another user from the same address is not slowed down.
+        assert _try(app.test_client(), "operator", PASSWORD).status_code == 302
+        delays = []
+        for wait in (1, 2, 4, 8):  # wait it out, fail again: the next wait doubles
+            traveller.shift(wait + 0.1)
+            assert _try(client, "consultant", "bad").status_code == 400
+            waiting = _try(client, "consultant", PASSWORD)
+            assert waiting.status_code == 429
+            html = waiting.get_data(as_text=True)
+            delays.append(next(s for s in (2, 4, 8, 16)
+                               if t.LOGIN_SLOW_DOWN.format(seconds=s) in html))
+        assert delays == [2, 4, 8, 16]
+        traveller.shift(16.1)
+        assert _try(client, "consultant", PASSWORD).status_code == 302
+
+
+def test_the_back_off_lifts_after_the_window(app, client, demo):
     import time_machine
 
     from core import clock
 
-    token = csrf_token(client.get("/login").get_data(as_text=True))
     start = clock.now()
     with time_machine.travel(start, tick=False):
-        for _ in range(auth.FAILURES_PER_USER_AND_ADDRESS):
-            client.post("/login", data={"username": "consultant", "password": "bad",
-                                        "csrf_token": token})
+        for _ in range(auth.FREE_PER_USER_AND_ADDRESS + 3):
+            _try(client, "consultant", "bad")
+        assert _try(client, "consultant", PASSWORD).status_code == 429
     with time_machine.travel(start + auth.LOGIN_WINDOW + auth.LOGIN_WINDOW / 10, tick=False):
-        response = client.post("/login", data={"username": "consultant", "password": PASSWORD,
-                                                "csrf_token": token})
-    assert response.status_code == 302
+        assert _try(client, "consultant", PASSWORD).status_code == 302
 
 
 def test_a_success_resets_the_count_for_that_user(app, client, demo):
-    token = csrf_token(client.get("/login").get_data(as_text=True))
-    for _ in range(auth.FAILURES_PER_USER_AND_ADDRESS - 1):
-        client.post("/login", data={"username": "consultant", "password": "bad",
-                                    "csrf_token": token})
-    assert client.post("/login", data={"username": "consultant", "password": PASSWORD,
-                                       "csrf_token": token}).status_code == 302
+    for _ in range(auth.FREE_PER_USER_AND_ADDRESS - 1):
+        _try(client, "consultant", "bad")
+    assert _try(client, "consultant", PASSWORD).status_code == 302
     client.post("/logout", data={"csrf_token": csrf_token(
         client.get("/tickets/").get_data(as_text=True))})
-    token = csrf_token(client.get("/login").get_data(as_text=True))
-    assert client.post("/login", data={"username": "consultant", "password": "bad",
-                                       "csrf_token": token}).status_code == 400
-    assert client.post("/login", data={"username": "consultant", "password": PASSWORD,
-                                       "csrf_token": token}).status_code == 302
+    assert _try(client, "consultant", "bad").status_code == 400
+    assert _try(client, "consultant", PASSWORD).status_code == 302
 
 
 def test_many_usernames_from_one_address_are_limited_too(app, client, demo):
-    token = csrf_token(client.get("/login").get_data(as_text=True))
     for i in range(auth.FAILURES_PER_ADDRESS):
-        client.post("/login", data={"username": f"guess{i}", "password": "x",
-                                    "csrf_token": token})
-    response = client.post("/login", data={"username": "operator", "password": PASSWORD,
-                                            "csrf_token": token})
+        _try(client, f"guess{i}", "x")
+    response = _try(client, "operator", PASSWORD)
     assert response.status_code == 429
+
+
+def test_a_stranger_cannot_lock_a_user_out_of_their_usual_address(app_config):
+    import time_machine
+
+    from helpline import clock
+
+    app = _proxied_app(app_config)
+    client = app.test_client()
+    start = clock.now()
+    with time_machine.travel(start, tick=False):
+        # The consultant works at 10.0.0.8 (signed in there before).
+        assert _try(client, "consultant", PASSWORD, "10.0.0.8").status_code == 302
+        client.post("/logout", headers={"X-Forwarded-For": "10.0.0.8"}, data={
+            "csrf_token": csrf_token(client.get("/tickets/").get_data(as_text=True))})
+    with time_machine.travel(start + timedelta(minutes=1), tick=False):
+        # A stranger guesses their password from many addresses, until slowed down everywhere.
+        stranger = app.test_client()
+        for n in range(10):
+            for _ in range(auth.FREE_PER_USER_AND_ADDRESS + 1):
+                _try(stranger, "consultant", "guess", f"203.0.113.{n}")
+        assert _try(stranger, "consultant", PASSWORD, "203.0.113.77").status_code == 429
+        # The consultant at their own desk gets in with the right password at once.
+        assert _try(client, "consultant", PASSWORD, "10.0.0.8").status_code == 302
+    _drop(app)
+
+
+def test_the_usual_address_still_backs_off_a_guesser_sitting_there(app_config):
+    import time_machine
+
+    from helpline import clock
+
+    app = _proxied_app(app_config)
+    client = app.test_client()
+    start = clock.now()
+    with time_machine.travel(start, tick=False):
+        assert _try(client, "consultant", PASSWORD, "10.0.0.8").status_code == 302
+    with time_machine.travel(start + timedelta(minutes=1), tick=False):
+        other = app.test_client()
+        for _ in range(auth.FREE_PER_USER_AND_ADDRESS):
+            assert _try(other, "consultant", "guess", "10.0.0.8").status_code == 400
+        assert _try(other, "consultant", "guess", "10.0.0.8").status_code == 429
+    _drop(app)
+
+
+def test_an_unknown_name_or_a_disabled_account_costs_a_real_hash_check(app, client, demo,
+                                                                        monkeypatch):
+    """Timing tells no names: the same hash method is checked whether the name exists."""
+    checked = []
+    real = auth.check_password_hash
+
+    def spy(pwhash, password):
+        checked.append(pwhash.split("$")[0])
+        return real(pwhash, password)
+
+    import helpline.models as models
+
+    monkeypatch.setattr(auth, "check_password_hash", spy)
+    monkeypatch.setattr(models, "check_password_hash", spy)
+    method = app.config["PASSWORD_HASH_METHOD"]
+    assert _try(client, "consultant", "wrong").status_code == 400
+    assert _try(client, "nobody-here", "wrong").status_code == 400
+    with app.app_context():
+        db.session.scalars(select(User).where(User.username == "operator")).one().active = False
+        db.session.commit()
+    assert _try(client, "operator", PASSWORD).status_code == 400
+    assert checked == [method, method, method]
 
 
 def test_a_post_without_csrf_token_is_refused(client, demo):
@@ -265,44 +359,31 @@ def test_failed_logins_leave_one_audit_row_each(app, client, demo):
 
 def _fail_logins(client, times: int, forwarded_for: str | None = None) -> int:
     """Post `times` wrong passwords (as one address, if forwarded); the last status code."""
-    headers = {"X-Forwarded-For": forwarded_for} if forwarded_for else {}
-    token = csrf_token(client.get("/login", headers=headers).get_data(as_text=True))
     status = 0
     for _ in range(times):
-        status = client.post("/login", headers=headers, data={
-            "username": "consultant", "password": "bad", "csrf_token": token}).status_code
+        status = _try(client, "consultant", "bad", forwarded_for).status_code
     return status
 
 
 def test_behind_a_proxy_the_rate_limit_counts_each_users_address(app_config):
-    from helpline.app import create_app
-    from helpline.demo import load_demo
-
-    app = create_app({**app_config, "PROXY_COUNT": 1})
-    with app.app_context():
-        db.drop_all()
-        db.create_all()
-        load_demo("demo-password")
+    app = _proxied_app(app_config)
     client = app.test_client()
-    # One user at the school guesses until locked out ...
-    _fail_logins(client, auth.FAILURES_PER_USER_AND_ADDRESS, "10.0.0.7")
+    # One user at the school guesses until slowed down ...
+    _fail_logins(client, auth.FREE_PER_USER_AND_ADDRESS, "10.0.0.7")
     assert _fail_logins(client, 1, "10.0.0.7") == 429
     # ... and the consultant signing in at another desk, through the same proxy, is not.
-    token = csrf_token(client.get("/login").get_data(as_text=True))
-    response = client.post("/login", headers={"X-Forwarded-For": "10.0.0.8"}, data={
-        "username": "consultant", "password": "demo-password", "csrf_token": token})
+    response = _try(client, "consultant", "demo-password", "10.0.0.8")
     assert response.status_code == 302
     with app.app_context():
         notes = set(db.session.scalars(select(AuditEvent.note).where(
             AuditEvent.action.in_(["auth.login_failed", "auth.login"]))).all())
-        db.session.remove()  # end the read's transaction: on PostgreSQL DROP TABLE waits for it
-        db.drop_all()
+    _drop(app)
     assert notes == {"10.0.0.7", "10.0.0.8"}
 
 
 def test_without_a_proxy_a_forged_forwarded_for_is_ignored(app, client, demo):
     # Changing the header on every try must not dodge the limit.
-    for n in range(auth.FAILURES_PER_USER_AND_ADDRESS):
+    for n in range(auth.FREE_PER_USER_AND_ADDRESS):
         _fail_logins(client, 1, f"203.0.113.{n}")
     assert _fail_logins(client, 1, "198.51.100.1") == 429
     with app.app_context():
@@ -317,3 +398,53 @@ def test_a_wrong_proxy_count_stops_start_up_with_a_clear_message(app_config, val
 
     with pytest.raises(ConfigError, match="HELPLINE_PROXY_COUNT"):
         create_app({**app_config, "PROXY_COUNT": value})
+
+
+def _session_cookie(client) -> str:
+    return client.get_cookie("session").value
+
+
+def test_a_copied_session_cookie_dies_with_logout(app, demo):
+    client = app.test_client()
+    token = login(client, "consultant")
+    stolen = _session_cookie(client)
+    client.post("/logout", data={"csrf_token": token})
+    thief = app.test_client()
+    thief.set_cookie("session", stolen)
+    response = thief.get("/tickets/")
+    assert response.status_code == 302 and response.location.startswith("/login")
+
+
+def test_a_new_password_ends_the_users_other_sessions(app, demo):
+    from tests.flows.test_admin_settings import Admin
+
+    consultant = app.test_client()
+    login(consultant, "consultant")
+    assert consultant.get("/tickets/").status_code == 200
+    admin = Admin(app)
+    with app.app_context():
+        user_id = db.session.scalars(select(User.id).where(User.username == "consultant")).one()
+    response = admin.post(f"/admin/users/{user_id}/password", data={"password": "Новый-пароль-42"})
+    assert response.status_code == 302
+    assert consultant.get("/tickets/").status_code == 302  # signed out
+    assert admin.get("/admin/").status_code == 200  # the admin's own session goes on
+
+
+def test_an_admin_changing_their_own_password_stays_signed_in_here_only(app, demo):
+    from tests.flows.test_admin_settings import Admin, make_user
+
+    user_id = make_user(app, "head19", "sosh19", ["admin"], name="Ирина Павловна Соколова")
+    here, elsewhere = Admin(app, "head19"), Admin(app, "head19")
+    response = here.post(f"/admin/users/{user_id}/password", data={"password": "Новый-пароль-42"})
+    assert response.status_code == 302
+    assert here.get("/admin/").status_code == 200
+    assert elsewhere.get("/admin/").status_code == 302
+
+
+@pytest.mark.parametrize("forged", ["1", "1:", "1:999", "99999999999999999999:0", "x:0"])
+def test_a_forged_user_id_in_the_session_signs_nobody_in(app, demo, forged):
+    client = app.test_client()
+    with client.session_transaction() as session:
+        session["_user_id"] = forged
+        session["_fresh"] = True
+    assert client.get("/tickets/").status_code == 302
