@@ -41,6 +41,38 @@ def dial_due_callbacks(app: Flask) -> list[int]:
         return rung
 
 
+def plan_missing_callbacks(app: Flask, *, limit: int = 200) -> list[int]:
+    """Plan a callback for every open ticket that was promised one and has none yet.
+
+    Every ticket tells the caller «мы вам перезвоним»; most are planned in the <Record>
+    action or after their transcript. This sweep catches the rest: fallback tickets kept
+    while something was broken, tickets replayed from the spool, and tickets opened by the
+    recording status callback alone (the action never came, or no transcript follows).
+    Returns the tickets planned.
+    """
+    with app.app_context():
+        has_callback = select(Callback.id).where(Callback.ticket_id == Ticket.id).exists()
+        ticket_ids = db.session.scalars(
+            select(Ticket.id)
+            .where(Ticket.status.in_(OPEN_STATUSES), Ticket.needs_callback.is_(True),
+                   Ticket.organization_id.is_not(None), ~has_callback)
+            .order_by(Ticket.id)
+            .limit(limit)
+        ).all()
+        planned = []
+        for ticket_id in ticket_ids:
+            try:
+                service.request_callback(db.session.get(Ticket, ticket_id))
+            except Exception:  # one broken ticket must not stop the others
+                db.session.rollback()
+                log.exception("ticket %s: planning its callback failed", ticket_id)
+                continue
+            planned.append(ticket_id)
+        if planned:
+            log.info("planned the missing callbacks of %s tickets", len(planned))
+        return planned
+
+
 def retries(app: Flask) -> dict[str, int]:
     """Keep the plan true: re-plan after schedule changes, settle silent calls, send SMS."""
     with app.app_context():

@@ -5,7 +5,8 @@ from __future__ import annotations
 from flask import Blueprint, request
 
 from callbacks import dialer, prompts, settings, twiml
-from core.webhooks import answer_failures_with_twiml, twilio_only
+from core import webhooks
+from core.webhooks import answer_failures_with_twiml, status_callback, twilio_only
 
 bp = Blueprint("callbacks", __name__, url_prefix="/callbacks")
 
@@ -13,17 +14,15 @@ WHISPER_TRIES = 2  # the whisper is said twice; then the callback stays in the q
 
 
 def _form(name: str, limit: int = 64) -> str:
-    return (request.form.get(name) or "")[:limit].strip()
+    return webhooks.field(name, limit)
 
 
 def _attempt_id() -> int | None:
-    raw = request.args.get("attempt", "")
-    return int(raw) if raw.isdigit() else None
+    return webhooks.small_number(request.args.get("attempt", ""))
 
 
 def _int(name: str) -> int | None:
-    raw = _form(name, 10)
-    return int(raw) if raw.isdigit() else None
+    return webhooks.small_number(_form(name, 10))
 
 
 def _bridge(found: dialer.Bridge, lines=()):
@@ -39,8 +38,7 @@ def _bridge(found: dialer.Bridge, lines=()):
 def whisper():
     """The operator answered the system's call: say what it is about, ask for 1, 2 or 3."""
     attempt_id = _attempt_id()
-    retry = request.args.get("retry", "1")
-    retry_number = int(retry) if retry.isdigit() else 1
+    retry_number = webhooks.small_number(request.args.get("retry", "1")) or 1
     if retry_number > WHISPER_TRIES:
         dialer.leave_in_queue(attempt_id)
         return twiml.respond(twiml.closing((prompts.QUEUED,)))
@@ -98,6 +96,7 @@ def result():
 
 
 @bp.post("/status")
+@status_callback
 @twilio_only
 def status():
     """Status callbacks: of the call to the operator (leg=operator) or to the caller."""

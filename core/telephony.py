@@ -62,14 +62,47 @@ class Telephony(Protocol):
 
 # What a RecordingSid looks like; anything else is never turned into a path or an API call.
 RECORDING_SID = re.compile(r"RE[0-9a-fA-F]{32}")
+# Twilio serves recordings from api.twilio.com and its regional hosts
+# (api.dublin.ie1.twilio.com, api.sydney.au1.twilio.com, …): the only hosts our credentials go.
+TWILIO_MEDIA_HOST = re.compile(r"api(\.[a-z0-9-]+\.[a-z]{2}[0-9])?\.twilio\.com")
+MAX_RETRY_AFTER = 60.0  # seconds: a longer Retry-After is left to the worker's own retry
+
+
+def valid_recording_sid(value: str | None) -> bool:
+    return bool(value) and RECORDING_SID.fullmatch(value) is not None
+
+
+def check_media_url(url: str, extra: tuple[str, ...] = ()) -> None:
+    """Refuse (not retryable) a recording URL on a host that is not Twilio's or configured.
+
+    `extra` lists more hosts (``media.example.ru``, https implied) or origins
+    (``http://127.0.0.1:8080``, for a stand-in on this machine).
+    """
+    parts = urlparse(url)
+    host = (parts.hostname or "").lower()
+    netloc = host + (f":{parts.port}" if parts.port else "")
+    origin = f"{parts.scheme}://{netloc}"
+    allowed = {e.lower().rstrip("/") for e in extra}
+    ok = (parts.scheme == "https" and (TWILIO_MEDIA_HOST.fullmatch(host) or netloc in allowed)
+          ) or origin in allowed
+    if not ok or parts.username or parts.password:
+        raise TelephonyError(f"recording URL on a host we do not send credentials to: {host!r}",
+                             retryable=False)
+
+
+def _retry_after(response) -> float:
+    value = (response.headers.get("Retry-After") or "").strip()
+    return min(float(value), MAX_RETRY_AFTER) if value.isdigit() else 0.0
 
 
 class TwilioTelephony:
     """The real thing: Twilio's REST client with the account's credentials."""
 
     def __init__(self, account_sid: str, auth_token: str, *, attempts: int = 4,
-                 backoff: float = 2.0, http: requests.Session | None = None):
+                 backoff: float = 2.0, http: requests.Session | None = None,
+                 media_hosts: tuple[str, ...] = ()):
         self.account_sid, self.auth_token = account_sid, auth_token
+        self.media_hosts = media_hosts
         self.attempts, self.backoff = attempts, backoff
         self.http = http or requests.Session()
         self._client = None
@@ -110,26 +143,37 @@ class TwilioTelephony:
                                  retryable=exc.status >= 500) from exc
 
     def download_recording(self, url: str) -> bytes:
-        """GET the WAV with HTTP Basic auth, retrying timeouts and 5xx with back-off."""
+        """GET the WAV with HTTP Basic auth, retrying failures with back-off.
+
+        Only Twilio's own hosts (and those configured) ever see the credentials: a
+        RecordingUrl naming another host is refused before any request. Connection resets,
+        timeouts, truncated bodies, 5xx, 429 and other 4xx are retried (404 too: Twilio
+        answers it for a moment after the recording callback), honouring Retry-After.
+        """
+        check_media_url(url, self.media_hosts)
         if not url.endswith((".wav", ".mp3")):
             url += ".wav"
         last: Exception | None = None
+        delay = 0.0
         for attempt in range(self.attempts):
             if attempt:
-                time_module.sleep(self.backoff * 2 ** (attempt - 1))
+                time_module.sleep(max(delay, self.backoff * 2 ** (attempt - 1)))
+            delay = 0.0
             try:
                 response = self.http.get(url, auth=(self.account_sid, self.auth_token), timeout=30)
-            except (requests.Timeout, requests.ConnectionError) as exc:
+                body = response.content
+            except requests.RequestException as exc:  # reset, timeout, truncated chunked body
                 last = exc
                 continue
-            if response.status_code >= 500 or response.status_code == 404:
-                # Twilio answers 404 for a moment after the recording callback; retry it too.
-                last = TelephonyError(f"HTTP {response.status_code}")
-                continue
             if response.status_code != 200:
-                raise TelephonyError(f"recording download refused: HTTP {response.status_code}",
-                                     retryable=False)
-            return response.content
+                last = TelephonyError(f"HTTP {response.status_code}")
+                delay = _retry_after(response)
+                continue
+            expected = response.headers.get("Content-Length")
+            if expected and expected.isdigit() and int(expected) != len(body):
+                last = TelephonyError(f"truncated body: {len(body)} of {expected} bytes")
+                continue
+            return body
         raise TelephonyError(f"recording download failed after {self.attempts} attempts: {last}")
 
     def delete_recording(self, recording_sid: str) -> None:
@@ -179,8 +223,10 @@ class LocalTelephony:
     def download_recording(self, url: str) -> bytes:
         """Read a recording the simulator saved; the URL's last segment is the RecordingSid."""
         sid = Path(urlparse(url).path).name.removesuffix(".wav")
+        if not valid_recording_sid(sid):
+            raise TelephonyError(f"not a RecordingSid: {sid!r}", retryable=False)
         path = self.recordings_dir / f"{sid}.wav"
-        if not sid.startswith("RE") or not path.is_file():
+        if not path.is_file():
             raise TelephonyError(f"no local recording {sid!r}", retryable=False)
         return path.read_bytes()
 
@@ -210,10 +256,19 @@ def init_app(app: Flask) -> None:
         port: Telephony = TwilioTelephony(
             cfg["TWILIO_ACCOUNT_SID"], cfg["TWILIO_AUTH_TOKEN"],
             attempts=int(cfg["DOWNLOAD_ATTEMPTS"]), backoff=float(cfg["DOWNLOAD_BACKOFF"]),
+            media_hosts=media_hosts(cfg.get("MEDIA_HOSTS")),
         )
     else:
         port = LocalTelephony(Path(cfg["DATA_DIR"]))
     app.extensions["telephony"] = port
+
+
+def media_hosts(value) -> tuple[str, ...]:
+    """HELPLINE_MEDIA_HOSTS: extra recording hosts, comma-separated (or a JSON list)."""
+    if not value:
+        return ()
+    items = value if isinstance(value, list | tuple) else str(value).split(",")
+    return tuple(str(h).strip().lower() for h in items if str(h).strip())
 
 
 def get() -> Telephony:

@@ -5,16 +5,47 @@ Shared by the IVR's and the callbacks' webhooks, so it lives in the core: callba
 below ivr and may not import it."""
 
 import logging
+import re
 from collections.abc import Callable
 from functools import wraps
 
-from flask import Blueprint, Response, abort, current_app, request
+from flask import Blueprint, Response, abort, current_app, g, request
 from twilio.request_validator import RequestValidator
 from werkzeug.exceptions import HTTPException
 
 from core.extensions import db
 
 log = logging.getLogger(__name__)
+
+# Twilio's webhook forms are a few kB (a long SpeechResult included); anything bigger is
+# refused with a 413 before the signature check reads it.
+WEBHOOK_MAX_BYTES = 64 * 1024
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+_ASCII_NUMBER = re.compile(r"[0-9]{1,9}")  # at most 999,999,999: fits a database integer
+# Endpoints whose failure must be an HTTP 5xx (Twilio retries those), not TwiML.
+_STATUS_CALLBACKS: set[str] = set()
+
+
+def field(name: str, limit: int = 200) -> str:
+    """A form field as the views use it: control characters (NUL …) gone, length capped."""
+    return _CONTROL.sub("", (request.form.get(name) or "")[: limit * 2])[:limit].strip()
+
+
+def small_number(value: str | None) -> int | None:
+    """ASCII digits as an int (a duration, an attempt number); None for «²», «-1», 10**20."""
+    value = (value or "").strip()
+    return int(value) if _ASCII_NUMBER.fullmatch(value) else None
+
+
+def status_callback(view):
+    """Mark a status callback: when it fails it answers 503 so that Twilio tries again."""
+    _STATUS_CALLBACKS.add(f"{view.__module__.rsplit('.', 1)[0]}.{view.__name__}")
+    return view
+
+
+def in_webhook() -> bool:
+    """Inside a signed Twilio webhook (the database keeps its waits short there)."""
+    return bool(g.get("twilio_webhook"))
 
 
 def signed_url() -> str:
@@ -35,6 +66,11 @@ def twilio_only(view):
     @wraps(view)
     def wrapper(*args, **kwargs):
         cfg = current_app.config
+        limit = int(cfg.get("WEBHOOK_MAX_BYTES") or WEBHOOK_MAX_BYTES)
+        request.max_content_length = limit  # also stops a chunked body without a length
+        if (request.content_length or 0) > limit:
+            abort(413)
+        g.twilio_webhook = True
         check = cfg["TWILIO_SIGNATURE_CHECK"] or cfg["TELEPHONY"] != "local"
         if check:
             token = cfg["WEBHOOK_AUTH_TOKEN"]
@@ -65,4 +101,6 @@ def answer_failures_with_twiml(bp: Blueprint, answer: Callable[[], Response], wh
             db.session.rollback()
         except Exception:  # the database may be what failed
             log.exception("rollback after a %s webhook failure failed too", what)
+        if request.endpoint in _STATUS_CALLBACKS:
+            return Response("", status=503, headers={"Retry-After": "30"})
         return answer()

@@ -9,9 +9,10 @@ import sqlite3
 from pathlib import Path
 from typing import Any
 
-from flask import Flask
+from flask import Flask, current_app, g, has_request_context
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from core import privacy
@@ -115,13 +116,14 @@ def _finish_config(app: Flask) -> None:
     if problems:
         raise ConfigError("Cannot start the help line:\n  - " + "\n  - ".join(problems))
 
-    # Webhooks are signed with Twilio's token, or the simulator's in local telephony.
-    cfg["WEBHOOK_AUTH_TOKEN"] = cfg["TWILIO_AUTH_TOKEN"] or (
-        cfg["LOCAL_AUTH_TOKEN"] if cfg["TELEPHONY"] == "local" else ""
-    )
     data_dir = Path(cfg["DATA_DIR"] or Path(app.instance_path) / "data")
     data_dir.mkdir(parents=True, exist_ok=True)
     cfg["DATA_DIR"] = str(data_dir)
+    # Webhooks are signed with Twilio's token, or the simulator's in local telephony.
+    cfg["WEBHOOK_AUTH_TOKEN"] = cfg["TWILIO_AUTH_TOKEN"] or (
+        (cfg["LOCAL_AUTH_TOKEN"] or local_token(data_dir)) if cfg["TELEPHONY"] == "local"
+        else ""
+    )
     cfg["SQLALCHEMY_DATABASE_URI"] = _database_uri(
         cfg.get("SQLALCHEMY_DATABASE_URI") or cfg["DATABASE_URL"], app.instance_path
     )
@@ -129,6 +131,35 @@ def _finish_config(app: Flask) -> None:
         app.logger.warning("HELPLINE_VOSK_MODEL is not set: voice messages stay untranscribed")
     if cfg["TELEPHONY"] == "twilio" and not cfg["TWILIO_AUTH_TOKEN"]:
         app.logger.warning("HELPLINE_TWILIO_AUTH_TOKEN is empty: every webhook will be refused")
+
+
+LOCAL_TOKEN_FILE = "local-simulator.token"
+
+
+def local_token(data_dir: Path) -> str:
+    """The local simulator's signing token: generated once per installation, kept private.
+
+    Every process of the installation (web, `helpline call`, scheduler) reads the same file
+    in the data directory; nobody else knows it, so nobody can forge a call or fetch a
+    caller's recording from /ivr/simulator/recordings.
+    """
+    path = data_dir / LOCAL_TOKEN_FILE
+    try:
+        return path.read_text(encoding="ascii").strip()
+    except FileNotFoundError:
+        pass
+    token = secrets.token_urlsafe(32)
+    temporary = path.with_name(f".{path.name}.{os.getpid()}")
+    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="ascii") as fh:
+        fh.write(token)
+    try:
+        os.link(temporary, path)  # atomic: the first process's token wins, whole
+    except FileExistsError:
+        token = path.read_text(encoding="ascii").strip()
+    finally:
+        temporary.unlink(missing_ok=True)
+    return token
 
 
 def _database_uri(url: str, instance_path: str) -> str:
@@ -141,15 +172,42 @@ def _database_uri(url: str, instance_path: str) -> str:
     return url
 
 
+BUSY_TIMEOUT_MS = 10_000  # pages, jobs, CLI: wait for a writer up to 10 s
+
+
 @event.listens_for(Engine, "connect")
 def _sqlite_pragmas(dbapi_connection, _record) -> None:
     """WAL lets the web, the scheduler and the worker read while one writes."""
     if isinstance(dbapi_connection, sqlite3.Connection):
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA busy_timeout=10000")
+        cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.close()
+
+
+@event.listens_for(Session, "after_begin")
+def _webhook_timeouts(_session, _transaction, connection) -> None:
+    """Inside a Twilio webhook the database may make us wait only briefly.
+
+    Twilio gives up after 15 s and reads its English error to the caller; a webhook that
+    waits out a 10 s lock several times would get there. In a webhook every transaction
+    waits at most WEBHOOK_DB_TIMEOUT seconds for a lock (SQLite busy timeout, PostgreSQL
+    lock_timeout) and WEBHOOK_STATEMENT_TIMEOUT for a statement (PostgreSQL); then the
+    error handler answers TwiML that takes the message and keeps it (ticket or spool).
+    """
+    webhook = has_request_context() and bool(g.get("twilio_webhook"))
+    name = connection.dialect.name
+    if name == "sqlite":
+        wait = (int(float(current_app.config.get("WEBHOOK_DB_TIMEOUT", 2)) * 1000)
+                if webhook else BUSY_TIMEOUT_MS)
+        connection.exec_driver_sql(f"PRAGMA busy_timeout={wait}")
+    elif name == "postgresql" and webhook:
+        cfg = current_app.config
+        lock_ms = int(float(cfg.get("WEBHOOK_DB_TIMEOUT", 2)) * 1000)
+        statement_ms = int(float(cfg.get("WEBHOOK_STATEMENT_TIMEOUT", 5)) * 1000)
+        connection.exec_driver_sql(f"SET LOCAL lock_timeout = {lock_ms}")
+        connection.exec_driver_sql(f"SET LOCAL statement_timeout = {statement_ms}")
 
 
 def _register_models() -> None:

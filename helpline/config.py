@@ -15,8 +15,9 @@ PUBLIC_URL = "http://127.0.0.1:5000"
 TELEPHONY = "local"
 TWILIO_ACCOUNT_SID = ""
 TWILIO_AUTH_TOKEN = ""
-# Auth token the local simulator signs with when TELEPHONY=local and no Twilio token is set.
-LOCAL_AUTH_TOKEN = "local-simulator-token"
+# Auth token the local simulator signs with when TELEPHONY=local and no Twilio token is set;
+# empty = generated once and kept in DATA_DIR/local-simulator.token (readable by us only).
+LOCAL_AUTH_TOKEN = ""
 # Only for local runs: skip X-Twilio-Signature checks. Refused with TELEPHONY=twilio.
 TWILIO_SIGNATURE_CHECK = True
 # Directory of an unpacked Vosk model (e.g. data/models/vosk-model-small-ru-0.22).
@@ -39,6 +40,19 @@ SCHEDULER_ENABLED = True
 PROXY_COUNT = 0
 # Log level of the application logger.
 LOG_LEVEL = "INFO"
+# Inside a Twilio webhook: seconds to wait for a database lock (SQLite busy timeout,
+# PostgreSQL lock_timeout) and for one statement (PostgreSQL statement_timeout). Twilio
+# waits 15 s in all; a webhook that cannot get the database answers TwiML that keeps the
+# message (a ticket, or a line in the spool the scheduler replays).
+WEBHOOK_DB_TIMEOUT = 2
+WEBHOOK_STATEMENT_TIMEOUT = 5
+# Largest webhook body in bytes (Twilio's forms are a few kB): a bigger one is a 413.
+WEBHOOK_MAX_BYTES = 65536
+# Largest request body in bytes (the browser phone uploads WAVs of up to 10 MB).
+MAX_CONTENT_LENGTH = 12 * 1024 * 1024
+# Recording hosts besides Twilio's own (api.twilio.com, api.<edge>.<region>.twilio.com) that
+# may receive the account's credentials, comma-separated. Empty: Twilio's only.
+MEDIA_HOSTS = ""
 # Recording downloads: attempts and first back-off delay in seconds.
 DOWNLOAD_ATTEMPTS = 4
 DOWNLOAD_BACKOFF = 2.0

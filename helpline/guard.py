@@ -88,7 +88,7 @@ def bad_input():
 
 
 def _out_of_range(error: Exception):
-    from helpline.extensions import db
+    from core.extensions import db
 
     db.session.rollback()
     log.warning("%s %s: the database refused a value: %s", request.method, request.path,

@@ -96,6 +96,12 @@ def job_specs(app: Flask) -> list[JobSpec]:
         # Retries' upkeep: calls the telephony went quiet about, schedule changes, SMS.
         JobSpec("callbacks.retries", "callbacks.jobs:retries",
                 IntervalTrigger(seconds=max(tick, 60.0), timezone=UTC)),
+        # What the database refused during an outage (the spool), then every promised
+        # callback not planned yet (fallback and spooled tickets, status-callback-only ones).
+        JobSpec("tickets.spool", "tickets.jobs:replay_spool",
+                IntervalTrigger(seconds=max(tick, 60.0), timezone=UTC), misfire_grace_time=60),
+        JobSpec("callbacks.plan_missing", "callbacks.jobs:plan_missing_callbacks",
+                IntervalTrigger(seconds=max(tick, 60.0), timezone=UTC), misfire_grace_time=60),
         JobSpec("tickets.sla_watch", "callbacks.jobs:sla_watch",
                 IntervalTrigger(minutes=5, timezone=UTC)),
         # Hourly; each organization gets its digest once, at its own local DIGEST_HOUR.

@@ -5,6 +5,8 @@ No database access here; views and services decide, builders only speak.
 
 from __future__ import annotations
 
+import logging
+import string
 from collections.abc import Iterable, Sequence
 
 from flask import Response, current_app, url_for
@@ -12,6 +14,9 @@ from twilio.twiml.voice_response import Gather, VoiceResponse
 
 from ivr import prompts
 
+log = logging.getLogger(__name__)
+
+TWIML_LIMIT = 64_000  # bytes: Twilio refuses a TwiML document over 64 kB
 MAX_MESSAGE_SECONDS = 180
 SILENCE_ENDS_MESSAGE = 5
 MENU_TIMEOUT = 6
@@ -33,16 +38,37 @@ class Speaker:
         self.text(node, self.render(key, **params))
 
     def render(self, key: str, **params) -> str:
-        """The prompt's sentence (the school's own wording if it has one), filled in."""
-        template = (self.overrides.get(key) or {}).get("text") or getattr(prompts, key)
-        return template.format(**params)
+        """The prompt's sentence (the school's own wording if it has one), filled in.
+
+        A school's wording may only name the placeholders («{number}»), never format them
+        («{school:>20000000}» would make a 20 MB greeting); one that does is not used.
+        """
+        default = getattr(prompts, key)
+        template = (self.overrides.get(key) or {}).get("text") or default
+        if template is not default:
+            try:
+                return plain_format(template, params)
+            except (ValueError, KeyError, IndexError, AttributeError):
+                log.warning("the school's wording of %s is unusable: the default is said", key)
+        return default.format(**params)
 
     def text(self, node, sentence: str) -> None:
         node.say(sentence, voice=self.voice, language=self.language)
 
 
+def plain_format(template: str, params: dict) -> str:
+    """str.format with bare names only: no format spec, conversion, index or attribute."""
+    for _literal, name, spec, conversion in string.Formatter().parse(template):
+        if name is not None and (spec or conversion or not name.isidentifier()):
+            raise ValueError(f"placeholder {name!r} with a format: not allowed")
+    return template.format(**params)
+
+
 def respond(response: VoiceResponse, status: int = 200) -> Response:
-    return Response(str(response), status=status, mimetype="text/xml")
+    body = str(response)
+    if len(body.encode()) > TWIML_LIMIT:  # the error handler answers the short apology
+        raise ValueError(f"TwiML of {len(body)} characters: Twilio takes at most 64 kB")
+    return Response(body, status=status, mimetype="text/xml")
 
 
 def _gather(response: VoiceResponse, action: str, *, hints: Iterable[str] = (),

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+import hmac
 import logging
 
 from flask import Blueprint, current_app, request, send_file
 from werkzeug.exceptions import NotFound
 
 from callbacks import service as callbacks
-from core import clock, phones, russian, service, telephony, worktime
+from core import clock, phones, russian, service, telephony, webhooks, worktime
 from core.models import DutyKind, Organization
-from core.webhooks import answer_failures_with_twiml, twilio_only
+from core.webhooks import answer_failures_with_twiml, status_callback, twilio_only
 from ivr import speech, twiml
 from tickets import service as tickets
 from tickets.models import Call, Channel, TicketStatus
@@ -34,7 +35,7 @@ CLOSED_PROMPT = {
 
 
 def _form(name: str, limit: int = 200) -> str:
-    return (request.form.get(name) or "")[:limit].strip()
+    return webhooks.field(name, limit)
 
 
 def _caller() -> str | None:
@@ -43,10 +44,7 @@ def _caller() -> str | None:
 
 
 def _attempt() -> int:
-    try:
-        return max(1, min(int(request.args.get("attempt", 1)), MAX_ATTEMPTS))
-    except ValueError:
-        return 1
+    return max(1, min(webhooks.small_number(request.args.get("attempt")) or 1, MAX_ATTEMPTS))
 
 
 def _context() -> tuple[Organization | None, Call]:
@@ -72,7 +70,7 @@ def _school_number(org: Organization) -> str | None:
 def _choice(options: dict[str, list[str]], digits: dict[str, str]) -> tuple[str | None, bool]:
     """What the caller picked (a code), and whether they said or pressed anything at all."""
     pressed = _form("Digits", 20)
-    said = (request.form.get("SpeechResult") or "")[:SPEECH_LIMIT]
+    said = webhooks.field("SpeechResult", SPEECH_LIMIT)
     if pressed:
         return digits.get(pressed), True
     if said.strip():
@@ -316,7 +314,7 @@ def number():
     if org is None:
         return twiml.respond(twiml.said_and_hangup(_say(None), "UNKNOWN_NUMBER"))
     then = "voicemail" if request.args.get("then") == "voicemail" else "done"
-    typed = "".join(ch for ch in _form("Digits", 30) if ch.isdigit())
+    typed = "".join(ch for ch in _form("Digits", 30) if ch in "0123456789")  # not «²»
     e164 = phones.normalize(typed) if 10 <= len(typed) <= 12 else None
     if e164 is not None and e164.startswith("+7"):
         tickets.set_call_state(call, pending_number=e164)
@@ -439,21 +437,31 @@ def _prepend(say: twiml.Speaker, response, key: str, **params):
 
 
 @bp.post("/recording-status")
+@status_callback
 @twilio_only
 def recording_status():
-    """recordingStatusCallback: attach the recording; transcription picks it up later."""
+    """recordingStatusCallback: attach the recording; transcription picks it up later.
+
+    If that fails (the database is down), the recording goes to the spool, which the
+    scheduler replays, and the answer is a 503 so that Twilio tries again as well.
+    """
     sid = _form("RecordingSid", 64)
     call_sid = _form("CallSid", 64)
-    if sid and call_sid:
-        duration = _form("RecordingDuration", 10)
-        tickets.attach_recording(
-            call_sid=call_sid,
-            recording_sid=sid,
-            url=_form("RecordingUrl", 500) or None,
-            status=_form("RecordingStatus", 20) or "completed",
-            duration=int(duration) if duration.isdigit() else None,
-            data_dir=current_app.config["DATA_DIR"],
-        )
+    if not (sid and call_sid):
+        return "", 204
+    if not telephony.valid_recording_sid(sid):
+        log.warning("recording status with a malformed RecordingSid for call %s", call_sid)
+        return "", 400
+    fields = {
+        "call_sid": call_sid, "recording_sid": sid, "url": _form("RecordingUrl", 500) or None,
+        "status": _form("RecordingStatus", 20) or "completed",
+        "duration": webhooks.small_number(_form("RecordingDuration", 10)),
+    }
+    try:
+        tickets.attach_recording(**fields, data_dir=current_app.config["DATA_DIR"])
+    except Exception:
+        tickets.spool_recording(current_app.config["DATA_DIR"], **fields)
+        raise  # -> 503: Twilio retries; attaching is idempotent on RecordingSid
     return "", 204
 
 
@@ -462,15 +470,15 @@ KNOWN_STATUSES = {"queued", "initiated", "ringing", "in-progress", "completed", 
 
 
 @bp.post("/status")
+@status_callback
 @twilio_only
 def status():
-    """The call status callback: remember how the call ended."""
+    """The call status callback: remember how the call ended (a failure answers 503)."""
     call_status = _form("CallStatus", 20)
     call_sid = _form("CallSid", 64)
     if call_status in KNOWN_STATUSES and call_sid:
-        duration = _form("CallDuration", 10)
         tickets.finish_call(call_sid, call_status,
-                            int(duration) if duration.isdigit() else None)
+                            webhooks.small_number(_form("CallDuration", 10)))
     elif call_status:
         log.warning("unknown CallStatus %r for call %s", call_status, call_sid)
     return "", 204
@@ -483,15 +491,18 @@ def status():
 def simulator_recording(sid: str):
     """Serve a simulator recording, as Twilio serves RecordingUrl (local telephony only)."""
     port = telephony.get()
-    if current_app.config["TELEPHONY"] != "local" or not sid.startswith("RE") or not sid.isalnum():
-        raise NotFound()
-    path = port.recordings_dir / f"{sid.removesuffix('.wav')}.wav"
-    if not path.is_file():
+    sid = sid.removesuffix(".wav")
+    if current_app.config["TELEPHONY"] != "local" or not telephony.valid_recording_sid(sid):
         raise NotFound()
     auth = request.authorization
     token = current_app.config["WEBHOOK_AUTH_TOKEN"]
-    if auth is None or auth.password != token:
+    if auth is None or not token or not hmac.compare_digest(
+        (auth.password or "").encode(), token.encode()
+    ):
         return "", 401, {"WWW-Authenticate": 'Basic realm="recordings"'}
+    path = port.recordings_dir / f"{sid}.wav"
+    if not path.is_file():
+        raise NotFound()
     return send_file(path, mimetype="audio/wav")
 
 
@@ -508,7 +519,8 @@ def fallback_recorded():
         to_number=_form("To", 40),
         from_number=_form("From", 40),
         recording_url=_form("RecordingUrl", 500) or None,
-        recording_sid=_form("RecordingSid", 64) or None,
+        recording_sid=_form("RecordingSid", 64) if telephony.valid_recording_sid(
+            _form("RecordingSid", 64)) else None,
     )
     return twiml.respond(twiml.said_and_hangup(twiml.Speaker(), "APOLOGY_SAVED"))
 

@@ -105,9 +105,13 @@ def process(recording_id: int, owner: str) -> Outcome:
 def _download(recording: Recording) -> None:
     if not recording.remote_url:
         raise telephony.TelephonyError("the recording has no URL", retryable=False)
+    if not telephony.valid_recording_sid(recording.recording_sid):  # it becomes a file name
+        raise telephony.TelephonyError("not a RecordingSid", retryable=False)
     data = telephony.get().download_recording(recording.remote_url)
     if data[:4] != b"RIFF":
         raise telephony.TelephonyError("the downloaded file is not a WAV", retryable=False)
+    if len(data) < 8 or int.from_bytes(data[4:8], "little") + 8 > len(data):
+        raise telephony.TelephonyError("the downloaded WAV is cut short")  # retried later
     name = f"{recording.recording_sid}.wav"
     relative = Path("recordings") / str(recording.organization_id) / name
     target = Path(current_app.config["DATA_DIR"]) / relative
@@ -157,11 +161,18 @@ def _transcribe(recording: Recording) -> None:
 
 
 def _no_model(recording: Recording, why: str) -> None:
-    """«не расшифровано»: the audio is kept; it is transcribed once a model is configured."""
+    """«не расшифровано»: the audio is kept; it is transcribed once a model is configured.
+
+    The caller was promised a callback all the same: it is planned now, not after a
+    transcript that may never come.
+    """
     recording.state = TranscriptionState.NO_MODEL
     recording.last_error = why
     recording.next_attempt_at = None
     db.session.commit()
+    ticket = db.session.get(Ticket, recording.ticket_id)
+    if ticket is not None:
+        _plan_callback(ticket)
 
 
 def _failed(recording: Recording, exc: Exception) -> None:
@@ -213,6 +224,23 @@ def _plan_callback(ticket: Ticket) -> None:
 
     if ticket.is_open and ticket.needs_callback:
         callbacks.request_callback(ticket)
+
+
+def replay_spool(app: Flask) -> int:
+    """Scheduler tick: put what the spool kept into the database; return records imported."""
+    from tickets import service as tickets
+
+    with app.app_context():
+        result = tickets.import_spool(app.config["DATA_DIR"])
+        for ticket_id in result.tickets:
+            ticket = db.session.get(Ticket, ticket_id)
+            if ticket is not None:
+                try:
+                    _plan_callback(ticket)
+                except Exception:
+                    db.session.rollback()
+                    log.exception("ticket %s from the spool: planning failed", ticket_id)
+        return result.imported
 
 
 def run_pending(app: Flask, *, owner: str | None = None, limit: int = 5) -> list[Outcome]:

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import fcntl
 import json
 import logging
+import os
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -364,12 +368,163 @@ def store_minimal(
     except Exception:
         db.session.rollback()
         log.exception("fallback ticket for call %s could not be stored; spooling it", call_sid)
-    spool = Path(data_dir) / "spool.jsonl"
-    spool.parent.mkdir(parents=True, exist_ok=True)
-    with spool.open("a", encoding="utf-8") as fh:
-        fh.write(json.dumps({
-            "call_sid": call_sid, "to": to_number, "from": from_number,
-            "recording_url": recording_url, "recording_sid": recording_sid,
-            "at": clock.now().isoformat(),
-        }) + "\n")
+    _spool_append(data_dir, {
+        "kind": "message", "call_sid": call_sid, "to": to_number, "from": from_number,
+        "recording_url": recording_url, "recording_sid": recording_sid,
+        "at": clock.now().isoformat(),
+    })
     return None
+
+
+# --- the spool: what the database refused, kept on disk until it takes it -----------------
+
+SPOOL = "spool.jsonl"
+_SPOOL_LOCK = "spool.lock"
+_SPOOL_TAKEN = "spool.importing.jsonl"
+
+
+@contextmanager
+def _spool_locked(data_dir: str):
+    """An exclusive lock between the processes writing and replaying the spool."""
+    directory = Path(data_dir)
+    directory.mkdir(parents=True, exist_ok=True)
+    with (directory / _SPOOL_LOCK).open("a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield directory
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+def _spool_append(data_dir: str, record: dict) -> None:
+    line = json.dumps(record, ensure_ascii=False) + "\n"
+    with _spool_locked(data_dir) as directory, (directory / SPOOL).open("a",
+                                                                          encoding="utf-8") as fh:
+        fh.write(line)
+        fh.flush()
+        os.fsync(fh.fileno())
+
+
+def spool_recording(data_dir: str, *, call_sid: str, recording_sid: str, url: str | None,
+                    status: str, duration: int | None) -> None:
+    """Keep a recording status callback the database refused; `import_spool` attaches it."""
+    _spool_append(data_dir, {
+        "kind": "recording", "call_sid": call_sid, "recording_sid": recording_sid,
+        "recording_url": url, "status": status, "duration": duration,
+        "at": clock.now().isoformat(),
+    })
+    log.warning("recording %s of call %s spooled", recording_sid, call_sid)
+
+
+@dataclass
+class SpoolResult:
+    imported: int = 0  # records now in the database (new or found there already)
+    kept: int = 0  # records the database still refused: left in the spool for next time
+    dropped: int = 0  # unreadable lines (logged)
+    tickets: list[int] = field(default_factory=list)  # tickets the replay made or found
+
+
+def import_spool(data_dir: str) -> SpoolResult:
+    """Replay the spool into the database: fallback messages and recording callbacks.
+
+    The scheduler runs this every minute. Each record is applied idempotently (CallSid,
+    RecordingSid), so a record replayed twice, or one Twilio also retried, makes one ticket.
+    A record the database still refuses goes back into the spool.
+    """
+    result = SpoolResult()
+    with _spool_locked(data_dir) as directory:
+        spool, taken = directory / SPOOL, directory / _SPOOL_TAKEN
+        if spool.exists():
+            # Records left by an import that died half-way come first.
+            with taken.open("a", encoding="utf-8") as out:
+                out.write(spool.read_text(encoding="utf-8"))
+            spool.unlink()
+    if not taken.exists():
+        return result
+    again: list[str] = []
+    for line in taken.read_text(encoding="utf-8").splitlines():
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+        except ValueError:
+            log.error("spool: unreadable line dropped: %.80r", line)
+            result.dropped += 1
+            continue
+        try:
+            ticket = _replay(record, data_dir)
+        except Exception:
+            db.session.rollback()
+            log.exception("spool: call %s not imported yet", record.get("call_sid"))
+            again.append(line)
+            continue
+        if ticket is None and record.get("kind") == "recording":
+            again.append(line)  # its call is unknown yet: keep it (bounded by age below)
+            continue
+        result.imported += 1
+        if ticket is not None:
+            result.tickets.append(ticket.id)
+    again = [line for line in again if not _too_old(line)]
+    result.kept = len(again)
+    with _spool_locked(data_dir) as directory:
+        if again:
+            with (directory / SPOOL).open("a", encoding="utf-8") as fh:
+                fh.write("".join(line + "\n" for line in again))
+        taken.unlink(missing_ok=True)
+    if result.imported or result.kept:
+        log.info("spool: %s imported, %s kept for later", result.imported, result.kept)
+    return result
+
+
+SPOOL_MAX_AGE = timedelta(days=14)
+
+
+def _too_old(line: str) -> bool:
+    """A recording whose call never became known (not ours) is given up after two weeks."""
+    try:
+        record = json.loads(line)
+        at = datetime.fromisoformat(record["at"])
+    except (ValueError, KeyError, TypeError):
+        return False
+    old = record.get("kind") == "recording" and clock.now() - at > SPOOL_MAX_AGE
+    if old:
+        log.error("spool: recording %s of an unknown call given up", record.get("recording_sid"))
+    return old
+
+
+def _replay(record: dict, data_dir: str) -> Ticket | None:
+    from core import telephony
+
+    call_sid = str(record.get("call_sid") or "")[:64] or "unknown"
+    sid = record.get("recording_sid")
+    sid = sid if telephony.valid_recording_sid(sid) else None
+    if record.get("kind") == "recording":
+        if sid is None:
+            return None
+        recording = attach_recording(
+            call_sid=call_sid, recording_sid=sid, url=record.get("recording_url"),
+            status=str(record.get("status") or "completed"),
+            duration=record.get("duration") if isinstance(record.get("duration"), int) else None,
+            data_dir=None,  # already in the spool: do not spool it again from here
+        )
+        return db.session.get(Ticket, recording.ticket_id) if recording else None
+    ticket = find_by_call(call_sid)
+    if ticket is None:
+        org = service.find_by_number(record.get("to"))
+        if org is None:
+            call = get_call(call_sid)
+            org = db.session.get(Organization, call.organization_id) if call and \
+                call.organization_id else None
+        if org is None:
+            log.error("spool: message of call %s to an unknown number dropped", call_sid)
+            return None
+        caller = phones.normalize(record.get("from"))
+        ticket = open_ticket(org=org, call_sid=call_sid, caller_number=caller, role=None,
+                             topic=None, channel=Channel.VOICEMAIL if record.get(
+                                 "recording_url") else Channel.MISSED_CALL)
+        ticket.suggestions = {**(ticket.suggestions or {}), "fallback": True}
+        db.session.commit()
+    if sid is not None and record.get("recording_url"):
+        attach_recording(call_sid=call_sid, recording_sid=sid, url=record["recording_url"],
+                         status="completed", duration=None, data_dir=None)
+    return ticket

@@ -586,6 +586,9 @@ def prompt_catalogue(org: Organization) -> list[Prompt]:
     return result
 
 
+PROMPT_MAX_CHARS = 1000  # a sentence or three; the greeting with a long school name fits
+
+
 def _prompt(key: str) -> str:
     if key not in prompt_keys():
         raise FormError(t.ERR_PROMPT_KEY)
@@ -599,10 +602,16 @@ def set_prompt_text(org: Organization, key: str, text: str, who: dict) -> None:
     text = " ".join(text.split())
     if not text:
         raise FormError(t.ERR_PROMPT_EMPTY, "text")
+    if len(text) > PROMPT_MAX_CHARS:
+        raise FormError(t.ERR_TOO_LONG.format(field=t.PROMPT_TEXT,
+                                              limit=PROMPT_MAX_CHARS), "text")
+    from ivr import twiml
+
     try:
         found = placeholders(text)
-        text.format(**dict.fromkeys(found, "x"))
-    except (ValueError, KeyError, IndexError):
+        # Names only: «{school:>20000000}» or «{school!r}» would format, not just fill in.
+        twiml.plain_format(text, dict.fromkeys(found, "x"))
+    except (ValueError, KeyError, IndexError, AttributeError):
         raise FormError(t.ERR_PROMPT_BRACES.format(), "text") from None
     expected = placeholders(default)
     if set(found) != set(expected) or any(not name.isidentifier() for name in found):

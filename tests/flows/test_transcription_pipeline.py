@@ -146,7 +146,7 @@ def twilio_port(app, api: str):
     """The real Twilio port, its REST client pointed at the fake server instead of Twilio."""
     cfg = app.config
     port = telephony.TwilioTelephony(cfg["TWILIO_ACCOUNT_SID"], cfg["TWILIO_AUTH_TOKEN"],
-                                     attempts=4, backoff=0.01)
+                                     attempts=4, backoff=0.01, media_hosts=(api,))
     port.client.api.base_url = api
     app.extensions["telephony"] = port
     return port

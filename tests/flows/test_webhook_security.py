@@ -78,11 +78,12 @@ def test_twilio_retry_of_the_record_action_leaves_one_ticket(app, caller):
         caller.post("/ivr/voice")
         caller.post("/ivr/role?attempt=1", Digits="1")
         caller.post("/ivr/topic?role=parent&attempt=1", Digits="1")
-        fields = {"RecordingUrl": "https://api.twilio.com/x/RE1", "RecordingDuration": "7",
-                  "RecordingSid": "RE1", "Digits": "#"}
+        sid = "RE" + "1" * 32
+        fields = {"RecordingUrl": f"https://api.twilio.com/x/{sid}", "RecordingDuration": "7",
+                  "RecordingSid": sid, "Digits": "#"}
         first = said(parse(caller.post("/ivr/recorded", **fields)))
         again = said(parse(caller.post("/ivr/recorded", **fields)))
-        status = {"RecordingSid": "RE1", "RecordingUrl": "https://api.twilio.com/x/RE1",
+        status = {"RecordingSid": sid, "RecordingUrl": f"https://api.twilio.com/x/{sid}",
                   "RecordingStatus": "completed", "RecordingDuration": "7",
                   "RecordingChannels": "1", "RecordingSource": "RecordVerb"}
         assert caller.post("/ivr/recording-status", **status).status_code == 204

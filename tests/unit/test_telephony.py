@@ -75,3 +75,96 @@ def test_the_local_port_deletes_the_simulators_copy(tmp_path):
     port.delete_recording(SID)
     port.delete_recording(SID)  # again: already gone is fine
     assert not (port.recordings_dir / f"{SID}.wav").exists()
+
+
+# --- recording downloads: Twilio's hosts only, retried with back-off ---------------------------
+
+
+class ScriptedMedia:
+    """Stands in for requests.Session: answers GETs from a script, remembers what was sent."""
+
+    def __init__(self, *answers):
+        self.answers = list(answers)
+        self.sent = []
+
+    def get(self, url, auth=None, timeout=None):
+        import requests
+
+        self.sent.append((url, auth))
+        answer = self.answers.pop(0)
+        if isinstance(answer, Exception):
+            raise answer
+        status, body, headers = answer
+        response = requests.Response()
+        response.status_code, response._content = status, body
+        response.headers.update(headers)
+        return response
+
+
+WAV = b"RIFF" + (36).to_bytes(4, "little") + b"WAVE" + b"\0" * 32
+TWILIO_URL = "https://api.twilio.com/2010-04-01/Accounts/AC1/Recordings/RE" + "a" * 32
+
+
+@pytest.mark.parametrize("url", [
+    "https://evil.example/Recordings/RE" + "a" * 32,
+    "https://api.twilio.com.evil.example/Recordings/RE1",
+    "http://api.twilio.com/2010-04-01/Recordings/RE1",  # no credentials in clear text
+    "https://user:pw@api.twilio.com/Recordings/RE1",
+    "file:///etc/passwd",
+])
+def test_credentials_never_go_to_a_host_that_is_not_twilios(url):
+    media = ScriptedMedia((200, WAV, {}))
+    port = TwilioTelephony("AC1", "secret", http=media, backoff=0)
+    with pytest.raises(TelephonyError) as raised:
+        port.download_recording(url)
+    assert raised.value.retryable is False and media.sent == []
+
+
+@pytest.mark.parametrize("url", [
+    TWILIO_URL,
+    "https://api.dublin.ie1.twilio.com/2010-04-01/Accounts/AC1/Recordings/RE1",
+    "https://api.sydney.au1.twilio.com/2010-04-01/Accounts/AC1/Recordings/RE1",
+])
+def test_twilios_own_and_regional_hosts_are_used(url):
+    media = ScriptedMedia((200, WAV, {"Content-Length": str(len(WAV))}))
+    port = TwilioTelephony("AC1", "secret", http=media, backoff=0)
+    assert port.download_recording(url) == WAV
+    assert media.sent == [(url + ".wav", ("AC1", "secret"))]
+
+
+def test_a_configured_media_host_is_allowed():
+    media = ScriptedMedia((200, WAV, {}))
+    port = TwilioTelephony("AC1", "secret", http=media, backoff=0,
+                           media_hosts=("media.school.example",))
+    assert port.download_recording("https://media.school.example/r/RE1.wav") == WAV
+
+
+def test_429_4xx_resets_and_truncated_bodies_are_retried_with_back_off(monkeypatch):
+    import requests
+
+    from helpline import telephony
+
+    slept = []
+    monkeypatch.setattr(telephony.time_module, "sleep", slept.append)
+    media = ScriptedMedia(
+        (429, b"", {"Retry-After": "7"}),
+        requests.ConnectionError("connection reset by peer"),
+        (403, b"", {}),
+        (200, WAV[:20], {"Content-Length": str(len(WAV))}),  # cut short
+        (200, WAV, {"Content-Length": str(len(WAV))}),
+    )
+    port = TwilioTelephony("AC1", "secret", http=media, attempts=5, backoff=0.5)
+    assert port.download_recording(TWILIO_URL) == WAV
+    assert len(media.sent) == 5
+    assert slept == [7.0, 1.0, 2.0, 4.0]  # Retry-After honoured, then doubling
+
+
+def test_a_download_that_keeps_failing_is_retryable_for_the_worker(monkeypatch):
+    from helpline import telephony
+
+    monkeypatch.setattr(telephony.time_module, "sleep", lambda s: None)
+    media = ScriptedMedia(*[(429, b"", {})] * 3)
+    port = TwilioTelephony("AC1", "secret", http=media, attempts=3, backoff=0)
+    with pytest.raises(TelephonyError) as raised:
+        port.download_recording(TWILIO_URL)
+    assert raised.value.retryable is True and "429" in str(raised.value)

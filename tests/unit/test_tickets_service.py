@@ -119,8 +119,8 @@ def test_fallback_spools_when_the_database_fails(orgs, app, monkeypatch):
     monkeypatch.setattr(tickets.service, "find_by_number", broken)
     assert tickets.store_minimal(
         data_dir=app.config["DATA_DIR"], call_sid="CAsp", to_number="+74950000019",
-        from_number="+79161234567", recording_url="https://x/REsp", recording_sid="REsp",
+        from_number="+79161234567", recording_url="https://x/REsp", recording_sid="RE" + "5" * 32,
     ) is None
     spool = Path(app.config["DATA_DIR"]) / "spool.jsonl"
     lines = [json.loads(line) for line in spool.read_text(encoding="utf-8").splitlines()]
-    assert lines[0]["call_sid"] == "CAsp" and lines[0]["recording_sid"] == "REsp"
+    assert lines[0]["call_sid"] == "CAsp" and lines[0]["recording_sid"] == "RE" + "5" * 32
