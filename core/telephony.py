@@ -69,7 +69,7 @@ MAX_RETRY_AFTER = 60.0  # seconds: a longer Retry-After is left to the worker's 
 
 
 def valid_recording_sid(value: str | None) -> bool:
-    return bool(value) and RECORDING_SID.fullmatch(value) is not None
+    return value is not None and RECORDING_SID.fullmatch(value) is not None
 
 
 def check_media_url(url: str, extra: tuple[str, ...] = ()) -> None:
