@@ -519,6 +519,9 @@ def recover(now: datetime | None = None) -> int:
         )
     ).all():
         callback = attempt.callback
+        if not callback.ticket.is_open:  # answered meanwhile: never back to the queue
+            count += service.cancel_for_ticket(callback.ticket)
+            continue
         if attempt.bridged_at is not None:
             result = _caller_result(attempt, final=True) or AttemptResult.STALE
         else:
@@ -542,7 +545,9 @@ def recover(now: datetime | None = None) -> int:
             or_(Callback.claimed_at.is_(None), Callback.claimed_at < claims),
         )
     ).all():
-        if service.open_attempt(callback) is None:
+        if not callback.ticket.is_open:
+            count += service.cancel_for_ticket(callback.ticket)
+        elif service.open_attempt(callback) is None:
             service.to_queue(callback)
             count += 1
     db.session.commit()

@@ -54,6 +54,7 @@ class AttemptResult(StrEnum):
     QUEUED = "queued"  # the operator pressed 3, or chose nothing
     NOT_PLACED = "not_placed"  # the telephony refused the call
     STALE = "stale"  # no news from the telephony for too long
+    TICKET_CLOSED = "ticket_closed"  # the ticket was answered or closed while the call was on
 
 
 # Results that used up one of the caller's attempts.

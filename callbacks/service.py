@@ -35,6 +35,7 @@ from core import clock, service
 from core.extensions import db
 from core.models import Organization, User, UserRole
 from tickets import service as tickets
+from tickets import signals as ticket_signals
 from tickets.models import DeclineReason, Recording, Ticket, TicketStatus
 
 log = logging.getLogger(__name__)
@@ -506,18 +507,52 @@ def postpone(
     return callback
 
 
-def cancel_for_ticket(ticket: Ticket, *, actor: str = "system") -> int:
-    """The ticket was closed another way: its waiting callbacks are not needed any more."""
+def cancel_for_ticket(ticket: Ticket, *, actor: str = "system",
+                      user_id: int | None = None) -> int:
+    """The ticket was closed another way: end its callbacks, whatever state they are in.
+
+    A waiting callback, one being dialled and one whose call is connected all end as
+    «отменён»; their unsettled calls are settled, so neither a late status callback nor the
+    stale-attempt recovery can bring them back to the queue. Returns how many ended.
+    """
     now = clock.now()
-    count = db.session.execute(
-        update(Callback)
-        .where(Callback.ticket_id == ticket.id, Callback.status == CallbackStatus.PLANNED)
-        .values(status=CallbackStatus.CANCELLED, outcome=str(CallbackOutcome.CANCELLED),
-                closed_at=now, updated_at=now)
-        .execution_options(synchronize_session=False)
-    ).rowcount
+    ended = 0
+    for callback in db.session.scalars(
+        select(Callback).where(Callback.ticket_id == ticket.id,
+                               Callback.status.in_(ACTIVE_STATUSES))
+    ).all():
+        won = db.session.execute(
+            update(Callback)
+            .where(Callback.id == callback.id, Callback.status.in_(ACTIVE_STATUSES))
+            .values(status=CallbackStatus.CANCELLED, outcome=str(CallbackOutcome.CANCELLED),
+                    closed_at=now, updated_at=now, claimed_by_id=None, claimed_at=None)
+            .execution_options(synchronize_session=False)
+        ).rowcount == 1
+        if not won:
+            continue
+        ended += 1
+        for attempt in db.session.scalars(
+            select(CallbackAttempt).where(CallbackAttempt.callback_id == callback.id,
+                                          CallbackAttempt.result.is_(None))
+        ).all():
+            finish_attempt(attempt, AttemptResult.TICKET_CLOSED, now)
+        service.audit("callback.cancelled", "callback", callback.id,
+                      organization_id=callback.organization_id, actor=actor, user_id=user_id,
+                      ticket_status=str(ticket.status))
     db.session.commit()
-    return count
+    if ended:
+        log.info("ticket %s closed: %s callbacks ended", ticket.id, ended)
+    return ended
+
+
+def _ticket_closed(ticket: Ticket, *, actor: str = "system", user_id: int | None = None,
+                   **_: object) -> None:
+    cancel_for_ticket(ticket, actor=actor, user_id=user_id)
+
+
+def subscribe() -> None:
+    """Listen to the tickets domain: a closed ticket ends its callbacks (called at start-up)."""
+    ticket_signals.ticket_closed.connect(_ticket_closed)
 
 
 def label(callback: Callback | None) -> str | None:

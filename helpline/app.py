@@ -53,6 +53,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     db.init_app(app)
     migrate.init_app(app, db, directory=str(MIGRATIONS), render_as_batch=True)
     _register_models()
+    _subscribe()
     from helpline import guard
 
     guard.install_converters(app)  # before the blueprints bind their rules
@@ -214,6 +215,13 @@ def _register_models() -> None:
     import callbacks.models  # noqa: F401  (register the tables)
     import core.models  # noqa: F401
     import tickets.models  # noqa: F401
+
+
+def _subscribe() -> None:
+    """Let the domains react to each other's signals (connecting twice is harmless)."""
+    from callbacks import service as callbacks
+
+    callbacks.subscribe()
 
 
 def _register_blueprints(app: Flask) -> None:

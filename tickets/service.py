@@ -18,6 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from core import clock, phones, service, worktime
 from core.extensions import db
 from core.models import Organization
+from tickets import signals
 from tickets.models import (
     OPEN_STATUSES,
     TRANSITIONS,
@@ -34,6 +35,8 @@ log = logging.getLogger(__name__)
 # Twilio keeps silent recordings; under this many seconds there is no message worth a listen.
 MIN_MESSAGE_SECONDS = 2
 TRAINING = ("staff", "training")
+# A ticket in one of these needs no callback any more: answered, declined, or passed on.
+ENDS_CALLBACKS = frozenset({TicketStatus.RESOLVED, TicketStatus.DECLINED, TicketStatus.ESCALATED})
 
 
 class TicketError(ValueError):
@@ -243,6 +246,8 @@ def transition(
         actor=actor, user_id=user_id, previous=str(previous), status=str(status),
     )
     db.session.commit()
+    if status in ENDS_CALLBACKS:
+        signals.ticket_closed.send(ticket, status=status, actor=actor, user_id=user_id)
     return ticket
 
 

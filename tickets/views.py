@@ -313,7 +313,6 @@ def resolve(ticket_id: int):
         casework.resolve(ticket, reply, _who())
     except tickets.TicketError:
         return _refused(ticket)
-    _close_callback(ticket)
     return _done(ticket, t.RESOLVED)
 
 
@@ -355,7 +354,6 @@ def decline(ticket_id: int):
         casework.decline(ticket, reason, comment, _who())
     except tickets.TicketError:
         return _refused(ticket)
-    _close_callback(ticket)
     return _done(ticket, t.DECLINED)
 
 
@@ -369,9 +367,3 @@ def reopen(ticket_id: int):
         return _refused(ticket)
     return _done(ticket, t.REOPENED)
 
-
-def _close_callback(ticket: Ticket) -> None:
-    """A ticket closed by the consultant needs no callback any more."""
-    from callbacks import service as callbacks
-
-    callbacks.cancel_for_ticket(ticket, actor=current_user.username)
