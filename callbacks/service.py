@@ -279,18 +279,22 @@ class Queue:
 
     due_now: list[Callback] = field(default_factory=list)
     later_today: list[Callback] = field(default_factory=list)
+    tomorrow: list[Callback] = field(default_factory=list)  # planned for the next calendar day
+    planned: list[Callback] = field(default_factory=list)  # every waiting one, whatever the day
     overdue: list[Callback] = field(default_factory=list)
     in_progress: list[Callback] = field(default_factory=list)  # being called, or awaiting a result
     done: list[Callback] = field(default_factory=list)  # closed today
 
 
 def queue(org: Organization, *, now: datetime | None = None) -> Queue:
-    """Sort the organization's callbacks into due now, later today, overdue, in progress, done."""
+    """Sort the organization's callbacks: due now, later today, tomorrow, every planned one,
+    overdue, in progress, done today."""
     now = now or clock.now()
     zone = ZoneInfo(org.timezone)
     today = now.astimezone(zone).date()
     midnight = datetime.combine(today, time(0), tzinfo=zone)
-    tomorrow = midnight + timedelta(days=1)
+    tomorrow = datetime.combine(today + timedelta(days=1), time(0), tzinfo=zone)
+    day_after = datetime.combine(today + timedelta(days=2), time(0), tzinfo=zone)
     late = now - _minutes("CALLBACK_OVERDUE_MINUTES")
     result = Queue()
     active = db.session.scalars(
@@ -302,7 +306,9 @@ def queue(org: Organization, *, now: datetime | None = None) -> Queue:
         due = callback.ticket.sla_due_at
         if callback.status != CallbackStatus.PLANNED:
             result.in_progress.append(callback)
-        elif (due is not None and due <= now) or (
+            continue
+        result.planned.append(callback)
+        if (due is not None and due <= now) or (
             callback.planned_at is not None and callback.planned_at < late
         ):
             result.overdue.append(callback)
@@ -310,6 +316,8 @@ def queue(org: Organization, *, now: datetime | None = None) -> Queue:
             result.due_now.append(callback)
         elif callback.planned_at < tomorrow:
             result.later_today.append(callback)
+        elif callback.planned_at < day_after:
+            result.tomorrow.append(callback)
     result.done = list(db.session.scalars(
         select(Callback)
         .where(
@@ -323,8 +331,12 @@ def queue(org: Organization, *, now: datetime | None = None) -> Queue:
     def order(cb: Callback):
         return (cb.ticket.sla_due_at or FAR_FUTURE, cb.planned_at or FAR_FUTURE, cb.id)
 
-    for items in (result.due_now, result.later_today, result.overdue, result.in_progress):
+    for items in (result.due_now, result.later_today, result.tomorrow, result.overdue,
+                  result.in_progress):
         items.sort(key=order)
+    # Every planned callback in the order they come up (the unplanned, at risk, first).
+    result.planned.sort(key=lambda cb: (cb.planned_at is not None, cb.planned_at or FAR_FUTURE,
+                                        cb.id))
     return result
 
 

@@ -25,7 +25,7 @@ from tickets.models import DeclineReason, TranscriptionState
 bp = Blueprint("operator", __name__, url_prefix="/operator")
 
 OPERATOR = UserRole.OPERATOR.value
-TABS = ("due", "later", "overdue", "active", "done")
+TABS = ("due", "later", "tomorrow", "planned", "overdue", "active", "done")
 # The outcome buttons, in the regulations' words, and what the service records for each.
 OUTCOMES: dict[str, tuple[CallbackOutcome, DeclineReason | None]] = {
     "resolved": (CallbackOutcome.RESOLVED, None),
@@ -68,6 +68,8 @@ def _lists(org: Organization, role: str, topic: str) -> dict[str, list[Callback]
     return {
         "due": [c for c in found.due_now if keep(c)],
         "later": [c for c in found.later_today if keep(c)],
+        "tomorrow": [c for c in found.tomorrow if keep(c)],
+        "planned": [c for c in found.planned if keep(c)],
         "overdue": [c for c in found.overdue if keep(c)],
         "active": [c for c in found.in_progress if keep(c)],
         "done": [c for c in found.done if keep(c)],
@@ -98,7 +100,7 @@ def _queue_context() -> dict:
 @bp.get("/")
 @access.roles_required(OPERATOR)
 def queue():
-    """Who to call: due now, later today, overdue, being called, done today."""
+    """Who to call: due now, later today, tomorrow, all planned, overdue, being called, done."""
     return render_template("operator/queue.html", **_queue_context())
 
 

@@ -273,3 +273,37 @@ def test_queue_posts_need_the_csrf_token(app, operator, monday):
                                  data={"outcome": "resolved", "delay": "15"})
         assert response.status_code == 400 and t.ERROR_CSRF in response.get_data(as_text=True)
     assert the_callback(app).status == CallbackStatus.PLANNED
+
+
+def _count(html: str, tab: str) -> int:
+    return int(re.search(rf'data-count="{tab}">(\d+)<', html).group(1))
+
+
+def test_tomorrow_and_all_planned_show_the_work_ahead(app, client, demo):
+    """Sunday 22:00: the messages of the weekend are planned for Monday morning."""
+    for n in range(3):
+        leave_message(app, client, from_=f"+7916123450{n}")
+    with time_machine.travel(datetime(2026, 11, 29, 22, 0, tzinfo=MSK), tick=True):
+        operator = app.test_client()
+        login(operator, "operator")
+        html = operator.get("/operator/?tab=tomorrow").get_data(as_text=True)
+        assert t.QUEUE_TAB["tomorrow"] in html and t.QUEUE_TAB["planned"] in html
+        assert _count(html, "tomorrow") == 3 and _count(html, "planned") == 3
+        assert _count(html, "due") == _count(html, "later") == _count(html, "overdue") == 0
+        assert html.count('href="/operator/callbacks/') == 3
+        assert "пн 30.11, 09:" in html  # the planned hour, with the day
+        html = operator.get("/operator/?tab=planned").get_data(as_text=True)
+        assert html.count('href="/operator/callbacks/') == 3
+
+
+def test_all_planned_reaches_past_tomorrow(app, client, demo):
+    """Friday night: Monday's callbacks are not «tomorrow» but are in «all planned»."""
+    leave_message(app, client, when=datetime(2026, 11, 27, 21, 0, tzinfo=MSK))
+    with time_machine.travel(datetime(2026, 11, 27, 22, 0, tzinfo=MSK), tick=True):
+        operator = app.test_client()
+        login(operator, "operator")
+        html = operator.get("/operator/?tab=planned").get_data(as_text=True)
+        assert _count(html, "tomorrow") == 0 and _count(html, "planned") == 1
+        assert 'href="/operator/callbacks/' in html
+        assert t.QUEUE_EMPTY["tomorrow"] in operator.get(
+            "/operator/?tab=tomorrow").get_data(as_text=True)
