@@ -142,7 +142,7 @@ def record_listen(recording: Recording, who: Actor, *, range_header: str | None)
 
 
 def correct_transcript(transcript: Transcript, text: str, who: Actor) -> Transcript:
-    """Keep the consultant's correction beside the recognizer's text."""
+    """Keep the consultant's correction beside the recognizer's text; suggest from it anew."""
     previous = transcript.corrected_text
     transcript.corrected_text = text
     transcript.corrected_by_id = who.user_id
@@ -155,7 +155,14 @@ def correct_transcript(transcript: Transcript, text: str, who: Actor) -> Transcr
     )
     _touch(ticket)
     db.session.commit()
+    if ticket is not None and transcript.id == _latest_transcript_id(ticket):
+        tickets.suggest(ticket, text)  # the person's text: no word confidences any more
     return transcript
+
+
+def _latest_transcript_id(ticket: Ticket) -> int | None:
+    latest = latest_transcript(ticket)
+    return latest.id if latest is not None else None
 
 
 def accept_suggestion(ticket: Ticket, field: str, who: Actor) -> str:

@@ -18,9 +18,9 @@ from pathlib import Path
 from flask import Flask, current_app
 from sqlalchemy import or_, select, update
 
-from core import clock, service, telephony
+from core import clock, telephony
 from core.extensions import db
-from core.models import Organization
+from tickets import service as tickets
 from tickets.models import Recording, Ticket, Transcript, TranscriptionState
 
 log = logging.getLogger(__name__)
@@ -192,8 +192,6 @@ def _failed(recording: Recording, exc: Exception) -> None:
 
 def attach_transcript(recording: Recording, data: dict) -> Transcript:
     """Store the transcript, pull suggestions out of it, and hand the ticket to planning."""
-    from transcription.extract import extract
-
     transcript = recording.transcript
     if transcript is None:
         transcript = Transcript(recording_id=recording.id, ticket_id=recording.ticket_id)
@@ -209,12 +207,7 @@ def attach_transcript(recording: Recording, data: dict) -> Transcript:
     recording.next_attempt_at = None
 
     ticket = db.session.get(Ticket, recording.ticket_id)
-    org = db.session.get(Organization, ticket.organization_id)
-    facts = extract(data["text"], service.topic_keywords(org), words=data["words"])
-    # Suggestions sit beside the caller's own menu choices; they never overwrite them.
-    ticket.suggestions = {**(ticket.suggestions or {}), **facts.as_dict(),
-                          "low_confidence": list(facts.low_confidence)}
-    db.session.commit()
+    tickets.suggest(ticket, data["text"], words=data["words"])
     _plan_callback(ticket)
     return transcript
 

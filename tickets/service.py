@@ -29,6 +29,7 @@ from tickets.models import (
     TicketStatus,
     TranscriptionState,
 )
+from transcription.extract import extract
 
 log = logging.getLogger(__name__)
 
@@ -249,6 +250,23 @@ def transition(
     if status in ENDS_CALLBACKS:
         signals.ticket_closed.send(ticket, status=status, actor=actor, user_id=user_id)
     return ticket
+
+
+def suggest(ticket: Ticket, text: str, *, words: list[dict] | None = None) -> dict[str, Any]:
+    """Re-compute the ticket's suggestions (number, class, topic) from this text; commit.
+
+    Called with the recognizer's text and word confidences when a transcript arrives, and
+    with the consultant's correction (no confidences then) when it is corrected: what the
+    text no longer says is no longer suggested. They sit beside the caller's own menu
+    choices and never overwrite them.
+    """
+    org = db.session.get(Organization, ticket.organization_id)
+    facts = extract(text or "", service.topic_keywords(org), words=words)
+    kept = {k: v for k, v in (ticket.suggestions or {}).items()
+            if k not in ("phone", "class", "topic", "abusive", "low_confidence")}
+    ticket.suggestions = {**kept, **facts.as_dict(), "low_confidence": list(facts.low_confidence)}
+    db.session.commit()
+    return ticket.suggestions
 
 
 # --- recordings --------------------------------------------------------------------------

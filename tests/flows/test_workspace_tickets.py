@@ -208,6 +208,27 @@ def test_correction_is_kept_beside_the_original(app, consultant, ticket_id):
     assert len(events(app, "transcript.corrected")) == 1
 
 
+def test_a_correction_computes_the_suggestions_again(app, consultant, ticket_id):
+    before = fetch(app, ticket_id).suggestions
+    assert (before["phone"], before["class"], before["topic"]) == ("+79161234567", "5Б", "login")
+    assert before["low_confidence"]  # «пятом», «б» were unsure
+    tr = transcript_of(app, ticket_id)
+    post(consultant, f"/tickets/{ticket_id}/transcripts/{tr.id}",
+         text="Здравствуйте, у дочки не видно оценок в дневнике. Она учится в седьмом А "
+              "классе. Перезвоните по номеру восемь девятьсот три пятьсот пятьдесят пять "
+              "двенадцать тридцать четыре.")
+    after = fetch(app, ticket_id).suggestions
+    assert (after["phone"], after["class"], after["topic"]) == ("+79035551234", "7А", "grades")
+    assert after["low_confidence"] == []  # a person's text has no unsure words
+    html = consultant.get(f"/tickets/{ticket_id}").get_data(as_text=True)
+    assert "+7 903 555-12-34" in html and "7А" in html
+    # What the corrected text no longer says is no longer suggested.
+    post(consultant, f"/tickets/{ticket_id}/transcripts/{tr.id}", text="Не могу войти.")
+    final = fetch(app, ticket_id).suggestions
+    assert final["phone"] is None and final["class"] is None and final["topic"] == "login"
+    assert post(consultant, f"/tickets/{ticket_id}/suggestions/phone").status_code == 400
+
+
 @pytest.mark.parametrize(("text", "message"), [
     ("", t.TRANSCRIPT_EMPTY),
     ("   ", t.TRANSCRIPT_EMPTY),
