@@ -13,6 +13,7 @@ import re
 import secrets
 import threading
 import time as time_module
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
@@ -45,6 +46,8 @@ class PlacedCall:
     url: str
     status_callback: str | None
     at: str
+    timeout: int = 30
+    machine_detection: bool = False
 
 
 class Telephony(Protocol):
@@ -195,21 +198,31 @@ class TwilioTelephony:
 
 @dataclass
 class LocalTelephony:
-    """No phone network: calls and SMS are written to an outbox the simulator plays."""
+    """No phone network: calls and SMS are written to an outbox; a local phone plays them.
+
+    ``answer`` is the local phone network (helpline.webphone): when a browser page, or a
+    script, is the phone of the number called, it rings there and the call is played as
+    Twilio plays it (status callbacks, TwiML, the bridge). Without one the call stays in
+    the outbox, as a call nobody picks up would.
+    """
 
     data_dir: Path
     placed: list[PlacedCall] = field(default_factory=list)
     sms: list[dict] = field(default_factory=list)
+    answer: Callable[[PlacedCall], bool] | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def place_call(self, *, to, from_, url, status_callback=None, timeout=30,
                    machine_detection=False) -> str:
         sid = "CA" + secrets.token_hex(16)
-        call = PlacedCall(sid, to, from_, url, status_callback, clock.now().isoformat())
+        call = PlacedCall(sid, to, from_, url, status_callback, clock.now().isoformat(),
+                          int(timeout), bool(machine_detection))
         with self._lock:
             self.placed.append(call)
             self._append("outbox.jsonl", call.__dict__)
         log.info("local telephony: call %s to %s", sid, phones.mask(to))
+        if self.answer is not None and self.answer(call):
+            log.info("local telephony: call %s rings on a local phone", sid)
         return sid
 
     def send_sms(self, *, to, from_, body) -> str:

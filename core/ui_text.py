@@ -353,7 +353,37 @@ PHONE_DIAL = {
     "no-answer": "Не ответил",
     "busy": "Занято",
 }
+PHONE_DIAL_CALLER_TITLE = "Линия соединяет со звонившим: как он отвечает?"
+PHONE_DIAL_CALLER = {
+    "completed": "Звонивший ответил",
+    "no-answer": "Не ответил",
+    "busy": "Занято",
+}
+PHONE_LISTEN_TITLE = "Принимать звонки линии"
+PHONE_LISTEN_INTRO = (
+    "Страница станет телефоном с этим номером: обратные звонки линии будут звонить здесь. "
+    "Номер оператора — тот, что указан у него в профиле; во второй вкладке можно стать "
+    "телефоном звонившего."
+)
+PHONE_LISTEN_NUMBER = "Номер этого телефона"
+PHONE_LISTEN_START = "Ждать звонков"
+PHONE_LISTEN_STOP = "Не принимать звонки"
+PHONE_LISTENING = "Ждём звонка на номер {number}…"
+PHONE_RING_TITLE = "Входящий звонок"
+PHONE_RINGING = "Звонит {from}"
+PHONE_ANSWER = "Ответить"
+PHONE_DECLINE = "Отклонить"
+PHONE_CALLING_TITLE = "Линия дозванивается"
+PHONE_CALLING = "Линия звонит на номер {numbers}…"
+PHONE_TALK_TITLE = "Идёт разговор"
+PHONE_TALKING = "Идёт разговор с номером {with}"
+PHONE_END_TALK = "Завершить разговор"
+PHONE_ANONYMOUS = "скрытый номер"
+PHONE_CALLBACK_ABOUT = "Обратный звонок по обращению № {number}"
 PHONE_ENDED = "Звонок завершён."
+# `helpline call --callback`: the terminal is the operator's phone.
+CLI_CALLBACK_RINGING = "[линия звонит оператору на номер {number}]"
+CLI_NO_CALLBACKS = "[к этому времени обратных звонков нет]"
 PHONE_TICKET = "Обращение № {number} зарегистрировано."
 PHONE_TICKET_OPEN = "Открыть обращение"
 PHONE_CALLBACK = "Обратный звонок запланирован на {when}."
@@ -381,6 +411,9 @@ PHONE_EVENT = {
     "dial_result": "результат соединения: {text}",
     "hangup": "звонок завершён",
     "error": "ошибка линии: {text}",
+    "ring": "входящий звонок с номера {text}",
+    "answered": "вы ответили",
+    "talk": "соединено с номером {text}: идёт разговор",
 }
 
 # --- the admin pages (issue 7): settings, schedule, prompts, reports, audit ---------------

@@ -236,12 +236,14 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(callbacks_bp)
 
     from callbacks.views_ui import bp as operator_bp
+    from helpline import webphone
     from helpline.webphone import bp as webphone_bp
     from tickets.views import bp as tickets_bp
 
     app.register_blueprint(tickets_bp)
     app.register_blueprint(operator_bp)
     app.register_blueprint(webphone_bp)
+    webphone.init_app(app)  # local telephony: the line's calls ring the listening pages
 
     from helpline.admin import bp as admin_bp
     from helpline.public import bp as public_bp

@@ -77,23 +77,32 @@ def demo_command() -> None:
               help="WAV file to leave as the voice message at the beep.")
 @click.option("--dial", default="completed", show_default=True,
               type=click.Choice(["completed", "no-answer", "busy", "failed"]),
-              help="What the consultant's phone does when the call is put through.")
+              help="What the consultant's phone does when the call is put through "
+                   "(with --callback: the caller's phone).")
+@click.option("--callback", is_flag=True,
+              help="Be the operator's phone instead: ring the callbacks due (now or --at) as "
+                   "the scheduler does; --keys are the whisper's key and the result key "
+                   "(e.g. 1,1), --dial is how the caller's phone answers.")
 @with_appcontext
 @needs_schema
-def call_command(to, from_, at, keys, message, dial) -> None:
+def call_command(to, from_, at, keys, message, dial, callback) -> None:
     """Call the help line through the simulator and print what the caller hears."""
     from helpline import simulation
 
     if current_app.config["TELEPHONY"] != "local":
         raise click.UsageError("`helpline call` needs HELPLINE_TELEPHONY=local")
     try:
-        conversation = simulation.call(
-            to=to, from_=from_, at=at, keys=keys, message=message, dial=dial,
-            echo=click.echo,
-        )
+        if callback:
+            conversations = simulation.ring_due(to=to, at=at, keys=keys, dial=dial,
+                                                echo=click.echo)
+        else:
+            conversations = [simulation.call(
+                to=to, from_=from_, at=at, keys=keys, message=message, dial=dial,
+                echo=click.echo,
+            )]
     except simulation.SimulationError as exc:
         raise click.UsageError(str(exc)) from exc
-    if conversation.errors:
+    if any(conversation.errors for conversation in conversations):
         sys.exit(1)
 
 

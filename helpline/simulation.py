@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 from flask import current_app
 
 from core import clock, service, telephony
+from core import ui_text as t
 from helpline.simulator import (
     Caller,
     CallSimulator,
@@ -67,6 +68,57 @@ def parse_moment(value: str, timezone: str, now: datetime | None = None) -> date
     except ValueError as exc:
         raise SimulationError(f"--at must look like {_AT_FORMS}, not {value!r}") from exc
     return moment if moment.tzinfo else moment.replace(tzinfo=zone)
+
+
+def ring_due(*, to: str, at: str | None = None, keys: str | None = None,
+             dial: str = "completed", echo: Callable[[str], None] = print) -> list[Conversation]:
+    """Ring the operators of the callbacks due now (or --at), as the scheduler does, and be
+    their phone: the whisper's key, how the caller's phone answers, the result key.
+
+    The calls go through LocalTelephony as the web app's would; here the terminal (or the
+    script) answers them, with the status, AMD and Dial callbacks Twilio would send. ``to``
+    is a school's help number: --at is read in its time zone.
+    """
+    from callbacks import jobs
+
+    org = service.find_by_number(to)
+    if org is None:
+        raise SimulationError(f"no school is reached on {to}; run `helpline demo` first?")
+
+    port = telephony.get()
+    if not isinstance(port, telephony.LocalTelephony):
+        raise SimulationError("ringing callbacks needs HELPLINE_TELEPHONY=local")
+    app = current_app._get_current_object()
+    played: list[Conversation] = []
+
+    def show(event) -> None:
+        line = render_event(event)
+        if line:
+            echo(line)
+
+    def answer(placed: telephony.PlacedCall) -> bool:
+        echo(t.CLI_CALLBACK_RINGING.format(number=placed.to))
+        caller: Caller = (InteractiveCaller() if keys is None
+                          else ScriptedCaller.from_keys(keys, dial=dial))
+        played.append(simulator(on_event=show).outbound(
+            placed.url, to=placed.to, from_=placed.from_, caller=caller, call_sid=placed.sid,
+            status_callback=placed.status_callback, machine_detection=placed.machine_detection,
+            status_events=("initiated", "ringing", "answered", "completed"),
+        ))
+        return True
+
+    previous, port.answer = port.answer, answer
+    try:
+        if at is None:
+            jobs.dial_due_callbacks(app)
+        else:
+            with clock.shifted_to(parse_moment(at, org.timezone)):
+                jobs.dial_due_callbacks(app)
+    finally:
+        port.answer = previous
+    if not played:
+        echo(t.CLI_NO_CALLBACKS)
+    return played
 
 
 def call(*, to: str, from_: str, at: str | None = None, keys: str | None = None,

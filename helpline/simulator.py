@@ -39,7 +39,7 @@ import urllib.parse
 import urllib.request
 import xml.etree.ElementTree as ET
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Protocol, TextIO
 
@@ -347,6 +347,12 @@ class DialOutcome:
     duration: int = 60
     whisper_keys: str = ""
     caller_hangs_up: bool = False
+    # What answering machine detection reports for an answered call (human, machine_start...).
+    answered_by: str = "human"
+    # Plays the conversation once the parties are connected (after the answered and AMD
+    # callbacks, as the time passes on a real call); returns (seconds, caller_hangs_up).
+    talk: Callable[[], tuple[int, bool]] | None = field(default=None, compare=False,
+                                                         repr=False)
 
     def __post_init__(self) -> None:
         if self.status not in DIAL_STATUSES:
@@ -412,6 +418,11 @@ class DialTarget:
     kind: str = "number"
     url: str | None = None  # whisper document, resolved
     method: str = "POST"
+    status_callback: str | None = None  # the called party's call progress, resolved
+    status_callback_method: str = "POST"
+    status_events: tuple[str, ...] = ("completed",)
+    machine_detection: bool = False
+    amd_status_callback: str | None = None  # answering machine detection's verdict, resolved
 
 
 @dataclass
@@ -850,24 +861,44 @@ class CallSimulator:
         from_: str,
         caller: Caller,
         call_sid: str | None = None,
-        answer: DialOutcome | str = "completed",
+        answer: DialOutcome | str | Callable[[], DialOutcome | str] = "completed",
         answered_by: str | None = None,
+        status_callback: str | None = None,
+        status_events: Sequence[str] = ("completed",),
+        machine_detection: bool = False,
     ) -> Conversation:
         """Simulate a call the application placed (REST ``calls.create(url=...)``).
 
         ``to`` is the person called, ``from_`` the help line's number, ``caller`` plays the
-        person called. ``answer`` says whether they pick up; if not, no TwiML is fetched and
-        only the status callback reports the outcome (busy, no-answer, ...).
-        ``answered_by`` adds the ``AnsweredBy`` parameter of answering machine detection.
+        person called. ``answer`` says whether they pick up (or is asked, once the phone
+        rings, when it is a callable); if not, no TwiML is fetched and only the status
+        callback reports the outcome (busy, no-answer, ...). ``answered_by`` adds the
+        ``AnsweredBy`` parameter of answering machine detection; with ``machine_detection``
+        it comes from the answer (``DialOutcome.answered_by``).
+
+        ``status_callback`` and ``status_events`` are those of ``calls.create``: Twilio posts
+        the call's progress (initiated, ringing, answered, completed) there; without it the
+        final status goes to the simulator's status path, as before.
         """
-        outcome = answer if isinstance(answer, DialOutcome) else DialOutcome(answer)
         run = _Call(self, caller, call_sid or _new_sid("CA"), from_, to, "outbound-api")
+        if status_callback is not None:
+            run.status_url, run.status_events = self.url(status_callback), tuple(status_events)
+        run.call_status = "queued"
+        run.progress("initiated")
+        run.call_status = "ringing"
+        run.progress("ringing")
+        outcome = answer() if callable(answer) else answer
+        outcome = outcome if isinstance(outcome, DialOutcome) else DialOutcome(outcome)
+        if answered_by is None and machine_detection and outcome.status == "completed":
+            answered_by = outcome.answered_by
         if answered_by is not None:
             run.extra_params["AnsweredBy"] = answered_by
         if outcome.status != "completed":
             run.emit("dial_result", outcome.status, number=to, outbound=True)
             run.finish(outcome.status, status=outcome.status)
             return run.conversation
+        run.call_status = "in-progress"
+        run.progress("answered")
         run.run(_Fetch(self.url(url), purpose="voice"), first_status="in-progress")
         return run.conversation
 
@@ -896,6 +927,10 @@ class _Call:
         self.steps = 0
         self.heard: list[Event] = []
         self.answered = False  # a verb other than <Reject> has run
+        # Where the call's own progress goes: the simulator's status path by default.
+        self.status_url = sim.url(sim.status_path) if sim.status_path is not None else None
+        self.status_events: tuple[str, ...] = ("completed",)
+        self.sequence = 0
 
     # ----- bookkeeping
 
@@ -993,6 +1028,16 @@ class _Call:
         if not 200 <= result.status < 300:
             self.emit("error", f"HTTP {result.status} from {url} ({kind})", url=url, callback=kind)
 
+    def progress(self, event: str) -> None:
+        """Post a call progress event (initiated, ringing, answered) if subscribed to."""
+        if self.status_url is None or event not in self.status_events:
+            return
+        form = self.params()
+        form["CallbackSource"] = "call-progress-events"
+        form["SequenceNumber"] = str(self.sequence)
+        self.sequence += 1
+        self.callback("status_callback", self.status_url, "POST", form)
+
     def finish(self, ended_by: str, *, status: str = "completed", reason: str = "") -> None:
         """End the call and post the call status callback."""
         conversation = self.conversation
@@ -1005,11 +1050,13 @@ class _Call:
             self.emit("reject", reason or "rejected", status=status)
         elif answered:
             self.emit("hangup", "", reason=ended_by)
-        if self.sim.status_path is not None:
+        if self.status_url is not None and "completed" in self.status_events:
             form = self.params(status)
             form["CallDuration"] = str(conversation.duration)
             form["CallbackSource"] = "call-progress-events"
-            self.callback("status_callback", self.sim.url(self.sim.status_path), "POST", form)
+            form["SequenceNumber"] = str(self.sequence)
+            self.sequence += 1
+            self.callback("status_callback", self.status_url, "POST", form)
 
     # ----- the call
 
@@ -1265,12 +1312,21 @@ class _Call:
         targets = []
         for child in verb:
             url = child.get("url")
+            status = child.get("statusCallback")
+            amd = child.get("amdStatusCallback")
+            events = child.get("statusCallbackEvent", "completed").replace(",", " ")
             targets.append(
                 DialTarget(
                     _text(child),
                     _tag(child).lower(),
                     urllib.parse.urljoin(doc_url, url) if url else None,
                     child.get("method", "POST").upper(),
+                    status_callback=urllib.parse.urljoin(doc_url, status) if status else None,
+                    status_callback_method=child.get("statusCallbackMethod", "POST").upper(),
+                    status_events=tuple(events.split()) or ("completed",),
+                    machine_detection=child.get("machineDetection", "") in (
+                        "Enable", "DetectMessageEnd"),
+                    amd_status_callback=urllib.parse.urljoin(doc_url, amd) if amd else None,
                 )
             )
         if not targets and _text(verb):
@@ -1295,13 +1351,21 @@ class _Call:
         dial_sid = _new_sid("CA")
         bridged = False
         talk = 0
+        self.leg_progress(info, dial_sid, "initiated")
+        self.leg_progress(info, dial_sid, "ringing")
         if outcome.status == "completed":
+            self.leg_progress(info, dial_sid, "answered")
+            self.leg_amd(info, dial_sid, outcome)
             target = next((t for t in info.targets if t.url), None)
             bridged = target is None or self.whisper(target, info, dial_sid, outcome)
             talk = outcome.duration if bridged else 0
+            if bridged and outcome.talk is not None:
+                talk, hangs_up = outcome.talk()
+                outcome = replace(outcome, duration=talk, caller_hangs_up=hangs_up, talk=None)
             self.seconds += talk + 5
         else:
             self.seconds += info.timeout if outcome.status == "no-answer" else 2
+        self.leg_progress(info, dial_sid, "completed", status=outcome.status, duration=talk)
         self.emit(
             "dial_result",
             outcome.status,
@@ -1326,6 +1390,44 @@ class _Call:
         return _Fetch(
             info.action, info.method, params, purpose="dial", caller_gone=outcome.caller_hangs_up
         )
+
+    def _leg(self, info: DialInfo, dial_sid: str, target: DialTarget) -> dict[str, str]:
+        caller_id = info.caller_id or self.from_
+        return {
+            "AccountSid": self.sim.account_sid,
+            "ApiVersion": API_VERSION,
+            "CallSid": dial_sid,
+            "ParentCallSid": self.conversation.call_sid,
+            "Direction": "outbound-dial",
+            "From": caller_id,
+            "Caller": caller_id,
+            "To": target.address,
+            "Called": target.address,
+        }
+
+    def leg_progress(self, info: DialInfo, dial_sid: str, event: str, *,
+                     status: str | None = None, duration: int = 0) -> None:
+        """The dialled party's call progress, to each <Number statusCallback> subscribed."""
+        call_status = {"initiated": "initiated", "ringing": "ringing",
+                       "answered": "in-progress"}.get(event, status or "completed")
+        for target in info.targets:
+            if target.status_callback is None or event not in target.status_events:
+                continue
+            form = {**self._leg(info, dial_sid, target), "CallStatus": call_status,
+                    "CallbackSource": "call-progress-events"}
+            if event == "completed":
+                form["CallDuration"] = str(duration)
+            self.callback("status_callback", target.status_callback,
+                          target.status_callback_method, form)
+
+    def leg_amd(self, info: DialInfo, dial_sid: str, outcome: DialOutcome) -> None:
+        """Answering machine detection's verdict on the dialled party (amdStatusCallback)."""
+        for target in info.targets:
+            if not target.machine_detection or target.amd_status_callback is None:
+                continue
+            form = {"AccountSid": self.sim.account_sid, "CallSid": dial_sid,
+                    "AnsweredBy": outcome.answered_by, "MachineDetectionDuration": "2000"}
+            self.callback("amd_callback", target.amd_status_callback, "POST", form)
 
     def whisper(
         self, target: DialTarget, info: DialInfo, dial_sid: str, outcome: DialOutcome

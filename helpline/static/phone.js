@@ -11,6 +11,8 @@
   let shown = 0;          // events already in the log
   let typed = "";         // keys pressed for a multi-digit <Gather>
   let busy = false;
+  let listening = null;   // the number this page is the phone of, while it listens
+  let polling = false;
 
   function csrf() { return document.querySelector('meta[name="csrf-token"]').content; }
 
@@ -73,13 +75,35 @@
     const kind = waiting ? waiting.kind : null;
     keypadButtons.forEach((b) => { b.disabled = busy || kind !== "gather" || !waiting.keys; });
     $("phone-silence").disabled = busy || kind !== "gather";
-    $("phone-call").disabled = busy || (call && !call.ended);
+    $("phone-call").disabled = busy || (call && !call.ended) || !!listening;
     $("phone-hangup").disabled = busy || !call || call.ended;
     $("speech-form").classList.toggle("hidden", kind !== "gather" || !waiting.speech);
     $("record-panel").classList.toggle("hidden", kind !== "record");
     $("dial-panel").classList.toggle("hidden", kind !== "dial");
+    $("ring-panel").classList.toggle("hidden", kind !== "ring");
+    $("talk-panel").classList.toggle("hidden", kind !== "talk");
+    $("listen-start").classList.toggle("hidden", !!listening);
+    $("listen-stop").classList.toggle("hidden", !listening);
+    $("listen-number").disabled = !!listening;
+    $("ring-answer").disabled = $("ring-decline").disabled = busy || kind !== "ring";
+    $("talk-end").disabled = busy || kind !== "talk";
+    if (kind === "ring") $("ring-from").textContent = texts.ring.replace("{from}", waiting.from);
+    if (kind === "talk") {
+      $("talk-with").textContent = texts.talk.replace("{with}", waiting.with);
+      $("talk-end").classList.toggle("hidden", !waiting.end);
+    }
+    if (kind === "dial") {
+      const outbound = waiting.title && waiting.title !== texts.dialTitle;
+      $("dial-title").textContent = waiting.title || texts.dialTitle;
+      document.querySelectorAll("[data-dial]").forEach((b) => {
+        b.textContent = outbound ? b.dataset.labelCaller : b.dataset.label;
+      });
+    }
     $("typed").textContent = typed;
-    if (!call) return;
+    if (!call) {
+      if (listening) status(texts.listening.replace("{number}", listening));
+      return;
+    }
     const log = $("phone-log");
     for (; shown < call.events.length; shown++) {
       const event = call.events[shown];
@@ -91,7 +115,11 @@
     }
     log.scrollTop = log.scrollHeight;
     if (busy) status(texts.busy);
+    else if (call.ended && listening) status(texts.ended + " " + texts.listening.replace("{number}", listening));
     else if (call.ended) status(texts.ended);
+    else if (kind === "ring") status(texts.ring.replace("{from}", waiting.from));
+    else if (kind === "talk") status(texts.talk.replace("{with}", waiting.with));
+    else if (kind === "calling") status(texts.calling.replace("{numbers}", waiting.numbers.join(", ")));
     else if (kind === "gather") status(texts.waiting.replace("{what}", waiting.speech ? texts.speech : texts.keys));
     else if (kind) status(texts.waiting.replace("{what}", texts[kind]));
     showResult();
@@ -100,9 +128,17 @@
   function showResult() {
     const box = $("phone-result");
     const ticket = call && call.ticket;
-    box.classList.toggle("hidden", !ticket);
-    if (!ticket) return;
+    const about = call && call.callback;
+    box.classList.toggle("hidden", !ticket && !about);
     box.textContent = "";
+    if (about) {
+      const link = document.createElement("a");
+      link.href = about.url;
+      link.textContent = about.text;
+      link.target = "_blank";
+      box.appendChild(link);
+    }
+    if (!ticket) return;
     const line = document.createElement("p");
     line.textContent = ticket.text + (ticket.callback ? " " + ticket.callback : "");
     box.appendChild(line);
@@ -113,6 +149,61 @@
       box.appendChild(link);
     }
   }
+
+  // --- being a phone: poll for the line's calls, and follow a call the line drives
+  async function quiet(url) {
+    try {
+      const response = await fetch(url, { credentials: "same-origin", headers: { "Accept": "application/json" } });
+      return response.ok ? await response.json() : null;
+    } catch (error) {
+      return null;
+    }
+  }
+
+  function fresh(next) {
+    if (!call || next.id !== call.id) { $("phone-log").textContent = ""; shown = 0; typed = ""; }
+    call = next;
+    render();
+  }
+
+  async function tick() {
+    if (polling || busy) return;
+    polling = true;
+    try {
+      if (call && !call.ended) {
+        const next = await quiet(root.dataset.api + "/" + call.id);
+        if (next && !busy) fresh(next);
+      } else if (listening) {
+        const data = await quiet(root.dataset.listen + "?number=" + encodeURIComponent(listening));
+        if (data && data.call && !busy) fresh(data.call);
+      }
+    } finally {
+      polling = false;
+    }
+  }
+  setInterval(tick, 700);
+
+  $("listen-form").addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const number = $("listen-number").value.trim();
+    const data = await quiet(root.dataset.listen + "?number=" + encodeURIComponent(number));
+    if (!data) { status(texts.error.replace("{error}", number)); return; }
+    listening = data.number;
+    $("listen-number").value = data.number;
+    if (data.call) fresh(data.call); else render();
+  });
+
+  $("listen-stop").addEventListener("click", async () => {
+    const number = listening;
+    listening = null;
+    await fetch(root.dataset.listenStop, Object.assign({ credentials: "same-origin" },
+                                                      json({ number: number }))).catch(() => null);
+    render();
+  });
+
+  $("ring-answer").addEventListener("click", () => send("answer"));
+  $("ring-decline").addEventListener("click", () => send("decline"));
+  $("talk-end").addEventListener("click", () => send("end"));
 
   $("dial-form").addEventListener("submit", async (event) => {
     event.preventDefault();

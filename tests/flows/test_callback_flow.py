@@ -149,8 +149,12 @@ def test_message_transcript_plan_ring_bridge_status_outcome(app, client, phone, 
     [dial] = talk.of_kind("dial")
     assert dial.text == PARENT_NUMBER and dial.attrs["callerId"] == SCHOOL_NUMBER
     assert prompts.AFTER_CALL_MENU in whisper and prompts.RESULT_SAVED in whisper
-    statuses = talk.requests("/callbacks/status")
-    assert [e.attrs["form"]["CallStatus"] for e in statuses] == ["completed"]
+    # Each leg's status callback went where the TwiML and the REST call asked.
+    statuses = [(e.attrs["url"].rsplit("leg=", 1)[-1], e.attrs["form"]["CallStatus"])
+                for e in talk.requests("/callbacks/status")]
+    assert statuses == [("caller", "completed"), ("operator", "completed")]
+    [amd] = talk.of_kind("amd_callback")
+    assert amd.attrs["form"]["AnsweredBy"] == "human"
 
     # 5. Twilio's status and AMD callbacks for the parent's leg arrive late, and twice.
     attempt = the(app, CallbackAttempt)
@@ -223,7 +227,8 @@ def test_a_simulated_day_of_callbacks(app, client, phone, day_log):
         (3, 2): ([Keys("1"), DialOutcome("busy")], "human"),
         (3, 3): ([Keys("1"), DialOutcome("no-answer")], "human"),
         (4, 1): (None, "no-answer"),  # the operator is away from the phone
-        (4, 2): ([Keys("1"), DialOutcome("completed", duration=20), Hangup()], "human"),
+        (4, 2): ([Keys("1"), DialOutcome("completed", duration=20,
+                                         answered_by="machine_end_beep"), Hangup()], "human"),
         (4, 3): ([Keys("1"), DialOutcome("completed", duration=180), Keys("1")], "human"),
         (5, 1): ([Keys("3")], "human"),  # left in the queue
     }
@@ -271,7 +276,8 @@ def test_a_simulated_day_of_callbacks(app, client, phone, day_log):
                        if waiting and cb["planned_at"] else "")
                     + (f" ({cb['label']})" if not waiting else ""))
                 if number == 4 and rings[number] == 2:
-                    # The parent's voicemail answered: the AMD verdict comes afterwards.
+                    # The parent's voicemail answered: the AMD verdict came during the
+                    # call; Twilio may post it again later, which changes nothing.
                     attempt = the(app, CallbackAttempt, call_sid=call.sid)
                     TwilioCaller(client).post(
                         f"/callbacks/status?attempt={attempt.id}&leg=caller",

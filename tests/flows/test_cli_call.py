@@ -66,3 +66,52 @@ def test_the_readme_example_works_in_a_plain_clone(demo):
     assert "[запись сообщения: 19.3 с]" in result.output
     # Tuesday 22:00 in Moscow: the callback is promised for Wednesday morning.
     assert "Мы перезвоним вам завтра после 9 часов." in result.output
+
+
+def test_callback_run_plays_the_operators_and_the_callers_phone(demo, tmp_path):
+    from callbacks.models import Callback, CallbackAttempt
+    from tickets.models import TicketStatus
+
+    wav = tmp_path / "message.wav"
+    wav.write_bytes(make_wav(6))
+    runner = demo.test_cli_runner()
+    left = runner.invoke(cli, ["call", "--at", "2026-11-28 22:00", "--keys", "1,2",
+                               "--message", str(wav)])
+    assert left.exit_code == 0, left.output
+    early = runner.invoke(cli, ["call", "--callback", "--at", "2026-11-30 08:30",
+                                "--keys", "1,1"])
+    assert early.exit_code == 0 and "обратных звонков нет" in early.output
+
+    result = runner.invoke(cli, ["call", "--callback", "--at", "2026-11-30 09:05",
+                                 "--keys", "1,1", "--dial", "completed"])
+    assert result.exit_code == 0, result.output
+    out = result.output
+    assert "[линия звонит оператору на номер +79990000101]" in out
+    assert "Обратный звонок по обращению номер 1." in out and "Соединяю." in out
+    assert "Если вопрос решён, нажмите 1." in out and "итог записан" in out
+    with demo.app_context():
+        callback = db.session.scalars(select(Callback)).one()
+        attempt = db.session.scalars(select(CallbackAttempt)).one()
+        assert (callback.status, callback.outcome) == ("done", "resolved")
+        assert callback.ticket.status == TicketStatus.RESOLVED
+        # What Twilio's callbacks leave behind: both legs' statuses and AMD's verdict.
+        assert (attempt.status, attempt.parent_status, attempt.parent_answered_by) == (
+            "completed", "completed", "human")
+        assert attempt.result == "connected" and attempt.duration
+
+
+def test_callback_run_with_a_caller_who_does_not_answer(demo, tmp_path):
+    from callbacks.models import Callback
+
+    wav = tmp_path / "message.wav"
+    wav.write_bytes(make_wav(6))
+    runner = demo.test_cli_runner()
+    runner.invoke(cli, ["call", "--at", "2026-11-28 22:00", "--keys", "1,2",
+                        "--message", str(wav)])
+    result = runner.invoke(cli, ["call", "--callback", "--at", "2026-11-30 09:05",
+                                 "--keys", "1", "--dial", "no-answer"])
+    assert result.exit_code == 0, result.output
+    assert "Дозвониться не удалось." in result.output
+    with demo.app_context():
+        callback = db.session.scalars(select(Callback)).one()
+        assert callback.status == "planned" and callback.attempts == 1
