@@ -249,17 +249,27 @@ def _remember(org: Organization) -> None:
     state.replanned_at = clock.now()
 
 
-def promise_time(callback: Callback | None, org: Organization) -> datetime | None:
+def promise_time(callback: Callback | None, org: Organization, *,
+                 now: datetime | None = None) -> datetime | None:
     """The moment to promise the caller, in the organization's zone: the planned hour.
 
-    «после 9 часов» for a call planned at 9:20, but never before the window opens.
+    «после 9 часов» for a call planned at 9:20, but never before the window opens, and never
+    a moment already past: at 13:30, a call planned at 13:40 is «после 13 часов 40 минут»,
+    not «после 13 часов».
     """
     if callback is None or callback.planned_at is None:
         return None
     zone = ZoneInfo(org.timezone)
-    promised = callback.planned_at.astimezone(zone).replace(minute=0, second=0, microsecond=0)
+    now = now or clock.now()
+    planned = callback.planned_at.astimezone(zone)
+    promised = planned.replace(minute=0, second=0, microsecond=0)
     if callback.window_start is not None:
         promised = max(promised, callback.window_start.astimezone(zone))
+    if promised <= now:
+        promised = planned.replace(minute=planned.minute - planned.minute % 5, second=0,
+                                   microsecond=0)
+    if promised <= now:
+        promised = planned.replace(second=0, microsecond=0)
     return promised
 
 

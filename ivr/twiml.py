@@ -171,12 +171,13 @@ def goodbye(say: Speaker, *keys: str) -> VoiceResponse:
 # --- closed: the voice message ----------------------------------------------------------------
 
 
-def voicemail(say: Speaker, lines: Sequence[tuple[str, dict]]) -> VoiceResponse:
+def voicemail(say: Speaker, lines: Sequence[tuple[str, dict]], *,
+              instructions: str = "RECORD_INSTRUCTIONS") -> VoiceResponse:
     """Explain (lines of prompt keys and params), then record after a beep."""
     response = VoiceResponse()
     for key, params in lines:
         say(response, key, **params)
-    say(response, "RECORD_INSTRUCTIONS")
+    say(response, instructions)
     return _record(response, "ivr.recorded")
 
 

@@ -9,7 +9,7 @@ from flask import Blueprint, current_app, request, send_file
 from werkzeug.exceptions import NotFound
 
 from callbacks import service as callbacks
-from core import clock, phones, russian, service, telephony, webhooks, worktime
+from core import catalogue, clock, phones, russian, service, telephony, webhooks, worktime
 from core.models import DutyKind, Organization
 from core.webhooks import answer_failures_with_twiml, status_callback, twilio_only
 from ivr import speech, twiml
@@ -150,6 +150,8 @@ def role():
     digits = {r.digit: r.code for r in org.roles} | {"3": "info", "9": "add"}
     choice, answered = _choice(options, digits)
     if choice == "info":
+        tickets.set_call_state(call, heard_info=True)
+        tickets.update_call(call, outcome="info")
         return _information(org)
     if choice == "add" and (call.state or {}).get("repeat_ticket"):
         tickets.set_call_state(call, adding=True)
@@ -159,6 +161,9 @@ def role():
         return _topic_menu(org, choice, attempt=1)
     attempt = _attempt()
     if attempt >= MAX_ATTEMPTS:
+        if not answered and (call.state or {}).get("heard_info"):
+            # They called for the schedule and contacts, heard them and said no more.
+            return twiml.respond(twiml.goodbye(say, "INFO_GOODBYE"))
         return _voicemail(org, call, reason=None, after_retries=True)
     problem = "NOT_UNDERSTOOD" if answered else "NO_INPUT"
     return twiml.respond(twiml.role_menu(say, _role_hints(org), attempt=attempt + 1,
@@ -204,6 +209,7 @@ def _route(org: Organization, call: Call):
     )
     numbers = [u.phone for u in service.users_by_id(openness.user_ids) if u.phone]
     if openness.open and numbers:
+        tickets.set_call_state(call, consultants_rung=len(numbers))
         tickets.update_call(call, outcome="ringing")
         return twiml.respond(twiml.dial_consultants(
             _say(org), numbers, caller_id=_school_number(org), role=call.role, topic=call.topic
@@ -238,7 +244,8 @@ def _voicemail(org: Organization, call: Call, *, reason, after_retries: bool = F
     if after_retries:
         lines.append(("TO_VOICEMAIL_AFTER_RETRIES", {}))
     if reason == "busy":
-        lines.append(("ALL_BUSY", {}))
+        several = int(state.get("consultants_rung") or 1) > 1
+        lines.append(("ALL_BUSY" if several else "CONSULTANT_BUSY", {}))
     elif reason in CLOSED_PROMPT:
         lines.append((CLOSED_PROMPT[reason], {}))
         hours = worktime.describe_hours(
@@ -247,7 +254,15 @@ def _voicemail(org: Organization, call: Call, *, reason, after_retries: bool = F
         )
         lines.append(("OPEN_HOURS", {"hours": hours}))
     tickets.update_call(call, outcome="voicemail")
-    return twiml.respond(twiml.voicemail(_say(org), lines))
+    return twiml.respond(twiml.voicemail(_say(org), lines,
+                                         instructions=_record_instructions(call)))
+
+
+def _record_instructions(call: Call) -> str:
+    """Only a parent is asked for the child's class; staff for their position."""
+    if call.role is None:
+        return "RECORD_INSTRUCTIONS_ANY"
+    return "RECORD_INSTRUCTIONS" if call.role == catalogue.PARENT else "RECORD_INSTRUCTIONS_STAFF"
 
 
 @bp.post("/recorded")
@@ -260,6 +275,11 @@ def recorded():
     say = _say(org)
     state = call.state or {}
     has_audio = bool(_form("RecordingUrl", 500)) and not request.args.get("empty")
+    if not has_audio and state.get("heard_info") and call.role is None and (
+        tickets.find_by_call(call.call_sid) is None
+    ):
+        # Heard the schedule, then silence: nothing to call back about.
+        return twiml.respond(twiml.goodbye(say, "INFO_GOODBYE"))
     lines: list[tuple[str, dict]] = []
     if not has_audio:
         lines.append(("NO_MESSAGE", {}))

@@ -1,5 +1,6 @@
 """The call, end to end through the simulator: what a parent hears and what gets stored."""
 
+import re
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -7,6 +8,7 @@ import pytest
 import time_machine
 from sqlalchemy import select
 
+from callbacks.models import Callback
 from core.extensions import db
 from helpline.simulator import DialOutcome, Keys, Message, ScriptedCaller, Silence, Speech
 from ivr import prompts
@@ -81,8 +83,12 @@ def test_consultant_not_answering_sends_the_caller_to_voicemail(app, phone):
             [Keys("1"), Keys("1"), DialOutcome("no-answer"), Message(make_wav(3))]))
     text = text_of(talk)
     assert len(dials(talk)) == 1
-    assert prompts.ALL_BUSY in text and "Ваше обращение номер 1 зарегистрировано." in text
-    assert "сегодня после 13 часов" in text  # the operator's window is open: a callback today
+    # One consultant did not answer: not «все консультанты заняты».
+    assert prompts.CONSULTANT_BUSY in text and prompts.ALL_BUSY not in text
+    assert "Ваше обращение номер 1 зарегистрировано." in text
+    # The operator's window is open: a callback today, and never a moment already past.
+    hour, minute = map(int, re.search(r"сегодня после (\d+) час\w* (\d+) минут", text).groups())
+    assert (hour, minute) > (13, 30)
     assert tickets_in_db(app)[0].topic == "login"
 
 
@@ -91,6 +97,9 @@ def test_staff_training_request_gets_the_training_deadline(app, phone):
         talk = phone.call(to=SCHOOL_NUMBER, from_=PARENT_NUMBER, caller=ScriptedCaller(
             [Keys("2"), Keys("8"), Message(make_wav(3))]))
     assert "Обучение нового сотрудника — нажмите 8." in text_of(talk)
+    # Staff are asked for their position, not a child's class.
+    assert prompts.RECORD_INSTRUCTIONS_STAFF in text_of(talk)
+    assert "класс ребёнка" not in text_of(talk)
     [ticket] = tickets_in_db(app)
     assert (ticket.role, ticket.topic) == ("staff", "training")
     # 5 working days after Saturday 28 Nov: 30 Nov, 1, 2, 3, 4 Dec.
@@ -268,3 +277,34 @@ def test_recording_is_served_to_the_downloader_in_local_telephony(app, phone, cl
         assert response.status_code == 200 and response.data[:4] == b"RIFF"
     with app.app_context():
         assert db.session.scalars(select(Recording)).one().remote_url.endswith(sid)
+
+
+def test_a_caller_who_only_heard_the_information_gets_no_ticket(app, phone):
+    with at(SATURDAY_NIGHT):
+        talk = phone.call(to=SCHOOL_NUMBER, from_=PARENT_NUMBER, caller=ScriptedCaller(
+            [Keys("3")]))  # then silence, and the caller hangs up
+    text = text_of(talk)
+    assert "Консультант принимает звонки" in text and prompts.INFO_GOODBYE in text
+    assert prompts.NO_MESSAGE not in text and "зарегистрировано" not in text
+    assert not talk.of_kind("record")
+    assert tickets_in_db(app) == []
+    with app.app_context():
+        assert db.session.scalars(select(Callback)).all() == []
+
+
+def test_several_consultants_not_answering_are_all_busy(app, phone):
+    from helpline.models import DutyKind, DutySlot, User
+
+    with app.app_context():
+        slot = db.session.scalars(select(DutySlot).where(
+            DutySlot.kind == DutyKind.CONSULTATION, DutySlot.weekday == 0)).first()
+        other = db.session.scalar(select(User).where(User.username == "operator"))
+        db.session.add(DutySlot(organization_id=slot.organization_id, weekday=slot.weekday,
+                                start=slot.start, end=slot.end, kind=slot.kind,
+                                user_id=other.id, roles=[], topics=[]))
+        db.session.commit()
+    with at(MONDAY_1330):
+        talk = phone.call(to=SCHOOL_NUMBER, from_=PARENT_NUMBER, caller=ScriptedCaller(
+            [Keys("1"), Keys("1"), DialOutcome("no-answer"), Message(make_wav(3))]))
+    assert len(dials(talk)[0].text.split(",")) == 2
+    assert prompts.ALL_BUSY in text_of(talk)
