@@ -442,6 +442,9 @@ def record_outcome(
             return callback
         raise CallbackError(f"the callback is closed already ({callback.outcome})")
     _may_act(callback, user)
+    if outcome != CallbackOutcome.NO_ANSWER and callback.status == CallbackStatus.PLANNED:
+        # «Решено» and the like are what a conversation ended with: no call, no conversation.
+        raise CallbackError("an outcome of a conversation needs a call first")
     now = clock.now()
     actor = user.username if user else "system"
     user_id = user.id if user else None

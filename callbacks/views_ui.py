@@ -148,6 +148,8 @@ def _card(callback: Callback, *, error: str | None = None, status: int = 200,
         outcomes=OUTCOMES,
         active=callback.is_active,
         mine=callback.claimed_by_id == current_user.id,
+        # A conversation's outcome needs a call: «Позвонить» first (or the line's ring).
+        needs_call=callback.status == CallbackStatus.PLANNED,
         claimed_by_other=callback.claimed_by_id not in (None, current_user.id)
         and callback.status == CallbackStatus.DIALING,
         error=error,
@@ -229,6 +231,8 @@ def outcome(callback_id: int):
             return _card(callback, error=t.TOO_LONG.format(limit=limit), status=400,
                          values=values)
     result, reason = OUTCOMES[choice]
+    if result != CallbackOutcome.NO_ANSWER and callback.status == CallbackStatus.PLANNED:
+        return _card(callback, error=t.OUTCOME_NEEDS_CALL, status=400, values=values)
     try:
         callbacks.record_outcome(
             callback.id, result, user=current_user._get_current_object(), note=note or None,

@@ -6,6 +6,7 @@ signing in and out is the web layer's (helpline.auth).
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from functools import wraps
 from zoneinfo import ZoneInfo
@@ -89,3 +90,49 @@ def format_day_time(moment: datetime | None) -> str:
     if local.date() == clock.now().astimezone(zone).date():
         return f"{local:%H:%M}"
     return f"{WEEKDAYS_SHORT[local.weekday()]} {local:%d.%m, %H:%M}"
+
+
+# --- the audit log in words ----------------------------------------------------------------
+
+_ISO_INSTANT = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d")
+_DETAIL_VALUES: dict[str, dict] = {  # audit detail -> the catalogue that names its codes
+    "status": t.TICKET_STATUS, "previous": t.TICKET_STATUS, "ticket_status": t.TICKET_STATUS,
+    "channel": t.CHANNEL, "outcome": t.CALLBACK_OUTCOME, "mode": t.AUDIT_MODE,
+    "field": t.SUGGESTION_FIELD,
+}
+
+
+def format_when_iso(value: str | None) -> str:
+    """An instant stored as ISO text (audit details), said as format_when says it."""
+    try:
+        return format_when(datetime.fromisoformat(value)) if value else t.NOT_SET
+    except ValueError:
+        return t.NOT_SET
+
+
+def audit_details(details: dict | None) -> list[str]:
+    """An audit event's details in Russian: «запланирован на: пн 30.11.2026, 09:00».
+
+    Codes become their Russian names, instants the organization's local time, yes/no
+    words; keys without a Russian name (internal ids) are left out.
+    """
+    shown = []
+    for key, value in (details or {}).items():
+        label = t.AUDIT_DETAIL.get(key)
+        if label is None or value in (None, "", [], {}):
+            continue
+        shown.append(f"{label}: {_detail_value(key, value)}")
+    return shown
+
+
+def _detail_value(key: str, value: object) -> str:
+    if isinstance(value, bool):
+        return t.AUDIT_YES if value else t.AUDIT_NO
+    if isinstance(value, list | tuple):
+        return ", ".join(_detail_value(key, v) for v in value)
+    if isinstance(value, str) and _ISO_INSTANT.match(value):
+        return format_when_iso(value)
+    names = _DETAIL_VALUES.get(key)
+    if names is not None:
+        return str(names.get(value, value))
+    return str(value)

@@ -112,6 +112,7 @@ ATTEMPT_RESULT = {
     "queued": "оставлен в очереди",
     "not_placed": "линия не смогла позвонить",
     "stale": "нет сведений от линии",
+    "ticket_closed": "обращение закрыто во время звонка",
 }
 # The outcome a callback closed with (callbacks.models.CallbackOutcome).
 CALLBACK_OUTCOME = {
@@ -140,6 +141,11 @@ AUDIT_ACTION = {
     "callback.outcome": "Итог обратного звонка",
     "callback.postponed": "Обратный звонок отложен",
     "callback.unreachable": "Не дозвонились: попытки исчерпаны",
+    "callback.cancelled": "Обратный звонок отменён: обращение закрыто",
+    "callback.sms": "Звонящему отправлено СМС",
+    "callback.abusive_reported": "Руководителю сообщено об оскорблениях",
+    "ticket.sla_escalated": "Срок ответа истекает: консультант и администратор предупреждены",
+    "digest.sent": "Отправлена ежедневная сводка",
     "auth.login": "Вход",
     "auth.login_failed": "Неудачный вход",
 }
@@ -280,13 +286,14 @@ FILTER_ALL = "все"
 FILTER_APPLY = "Показать"
 COL_PLANNED = "Когда звонить"
 COL_PHONE = "Номер"
-COL_ATTEMPTS = "Попытки"
+COL_ATTEMPTS = "Не дозвонились"
 COL_OUTCOME = "Итог"
 CARD_TITLE = "Обратный звонок по обращению № {number}"
 CARD_BACK = "← Очередь звонков"
 CARD_PLANNED = "Запланирован"
 CARD_WINDOW = "Окно звонков"
-CARD_ATTEMPTS = "Попытки"
+CARD_ATTEMPTS = "Не дозвонились"
+CARD_CALLS = "Звонки по обращению"
 CARD_ATTEMPTS_OF = "{done} из {limit}"
 CARD_NO_ATTEMPTS = "Ещё не звонили."
 CARD_TRANSCRIPT = "Начало сообщения"
@@ -321,6 +328,11 @@ OUTCOME_REFUSED = "Итог не записан: звонок уже завер�
 OUTCOME_VENDOR_REF = "Номер обращения в поддержке (если передали)"
 NEXT_ATTEMPT = "Следующая попытка"
 CALLBACK_CLOSED = "Этот звонок уже завершён."
+CALLBACK_FINISHED = "Обратный звонок завершён, итог: {outcome}."
+OUTCOME_NEEDS_CALL = (
+    "Сначала позвоните: итог разговора записывают после звонка. "
+    "Без звонка можно отметить только «Не дозвонились»."
+)
 
 # --- the browser phone -------------------------------------------------------------------
 PHONE_TITLE = "Телефон в браузере"
@@ -353,7 +365,7 @@ PHONE_DIAL = {
     "no-answer": "Не ответил",
     "busy": "Занято",
 }
-PHONE_DIAL_CALLER_TITLE = "Линия соединяет со звонившим: как он отвечает?"
+PHONE_DIAL_CALLER_TITLE = "Линия звонит по номеру из обращения. Что на том конце?"
 PHONE_DIAL_CALLER = {
     "completed": "Звонивший ответил",
     "no-answer": "Не ответил",
@@ -578,13 +590,15 @@ USER_ROLE = {
 }
 USER_PASSWORD = "Пароль"
 USER_PASSWORD_HINT = "Не короче {min} символов. Сообщите его сотруднику лично."
-USER_ACTIVE = "Активен"
-USER_INACTIVE = "отключён"
-USER_CREATED = "Сотрудник {name} добавлен."
+USER_ACTIVE = "Доступ открыт"
+USER_INACTIVE = "доступ отключён"
+USER_CREATED = "Учётная запись {name} создана."
 USER_DEACTIVATE = "Отключить"
 USER_ACTIVATE = "Включить"
-USER_DEACTIVATED = "Сотрудник {name} отключён: войти он не сможет, его дежурства не учитываются."
-USER_ACTIVATED = "Сотрудник {name} снова активен."
+USER_DEACTIVATED = (
+    "Доступ для {name} отключён: вход в систему закрыт, дежурства в графике не учитываются."
+)
+USER_ACTIVATED = "Доступ для {name} снова открыт."
 USER_PASSWORD_RESET = "Задать новый пароль"
 USER_PASSWORD_DONE = "{name}: пароль изменён."
 USER_NO_PHONE = "телефон не указан"
@@ -874,6 +888,51 @@ MINUTES_SHORT = "мин"
 ERR_REPORT_PERIOD = "Период указан неверно: проверьте даты (не больше года)."
 
 # audit
+# The details of an audit event, in Russian (keys not listed here are not shown).
+AUDIT_DETAIL = {
+    "after": "стало",
+    "at_risk": "под угрозой срока",
+    "attempt": "попытка",
+    "attempts": "попыток",
+    "before": "было",
+    "channel": "канал",
+    "day": "дата",
+    "days": "дней",
+    "due": "срок ответа",
+    "end": "до",
+    "field": "поле",
+    "fields": "изменены поля",
+    "file": "файл",
+    "first": "с",
+    "had_correction": "исправлялась раньше",
+    "key": "фраза",
+    "kind": "вид",
+    "last": "по",
+    "mode": "режим",
+    "name": "название",
+    "note": "примечание",
+    "number": "номер обращения",
+    "numbers": "номера",
+    "outcome": "итог",
+    "planned_at": "запланирован на",
+    "previous": "было",
+    "reference": "номер в службе поддержки",
+    "retention_days": "срок хранения, дней",
+    "roles": "роли",
+    "slot": "дежурство",
+    "start": "с",
+    "status": "стало",
+    "ticket": "обращение",
+    "ticket_status": "статус обращения",
+    "transcript_deleted": "расшифровка удалена",
+    "username": "имя для входа",
+    "value": "значение",
+    "working": "рабочий день",
+}
+HISTORY_PLANNED_AT = "на {when}"
+AUDIT_YES = "да"
+AUDIT_NO = "нет"
+AUDIT_MODE = {"auto": "линия звонит сама", "manual": "оператор нажал «Позвонить»"}
 AUDIT_TITLE = "Журнал действий"
 AUDIT_INTRO = "Кто прослушал записи сообщений, кто и что менял. Записи журнала не удаляются."
 AUDIT_FILTER_ACTION = "Действие"
@@ -901,10 +960,10 @@ AUDIT_OBJECT = {
 ADMIN_AUDIT_ACTION = {
     "org.created": "Добавлена школа",
     "org.updated": "Изменены настройки организации",
-    "user.created": "Добавлен сотрудник",
+    "user.created": "Создана учётная запись сотрудника",
     "user.updated": "Изменён сотрудник",
-    "user.deactivated": "Сотрудник отключён",
-    "user.activated": "Сотрудник включён",
+    "user.deactivated": "Доступ сотрудника отключён",
+    "user.activated": "Доступ сотрудника открыт",
     "user.password_reset": "Задан новый пароль",
     "slot.added": "Добавлено дежурство",
     "slot.moved": "Дежурство перенесено",

@@ -39,7 +39,13 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from core import clock, phones, service
 from core import ui_text as t
-from core.access import current_org, format_day_time, format_when
+from core.access import (
+    audit_details,
+    current_org,
+    format_day_time,
+    format_when,
+    format_when_iso,
+)
 from core.extensions import db
 from core.models import AuditEvent, Organization, User, UserRole
 
@@ -101,6 +107,8 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(format_when, "when")
     app.add_template_filter(format_day_time, "daytime")
     app.add_template_filter(phones.display, "phone")
+    app.add_template_filter(audit_details, "audit_details")
+    app.add_template_filter(format_when_iso, "when_iso")
     app.register_error_handler(CSRFError, _csrf_error)
     for code in (400, 403, 404, 405, 413, 429, 500):
         app.register_error_handler(code, _error_page)

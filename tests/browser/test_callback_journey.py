@@ -20,9 +20,9 @@ from sqlalchemy import select
 
 from callbacks import jobs
 from callbacks.models import Callback, CallbackStatus
-from helpline import clock
-from helpline import ui_text as t
-from helpline.extensions import db
+from core import clock
+from core import ui_text as t
+from core.extensions import db
 from tests.browser.conftest import shoot
 from tests.browser.support import MONDAY_0905, PASSWORD, SATURDAY_NIGHT, WORDS
 from tests.conftest import make_wav
@@ -182,7 +182,7 @@ def test_the_callback_loop_in_the_browser(browser, live_server, tmp_path, size):
         for action in ("ticket.opened", "callback.planned", "callback.ring",
                        "callback.outcome", "ticket.status"):
             assert t.AUDIT_ACTION[action] in history, action
-        assert t.OUTCOME["resolved"] in history
+        assert t.CALLBACK_OUTCOME["resolved"] in history
         assert not re.search(r"\b(ticket|callback)\.[a-z_]+", history)  # no raw codes
         shoot(parent, f"loop-{size}-9-ticket-history")
 

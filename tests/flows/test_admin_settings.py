@@ -265,6 +265,10 @@ def test_users_are_created_edited_deactivated_and_given_a_new_password(app, head
     assert fresh.post("/login", data={"username": "petrova", "password": "brand-new-secret",
                                       "csrf_token": token}).status_code == 302
     assert head.post(f"/admin/users/{user_id}/active", {"active": "0"}).status_code == 302
+    told = text(head.get(f"/admin/users/{user_id}"))
+    # Gender-neutral: no «отключён: войти он не сможет» about a woman.
+    assert t.USER_DEACTIVATED.format(name="Мария Петрова") in told
+    assert " он " not in t.USER_DEACTIVATED and " она " not in t.USER_DEACTIVATED
     with app.app_context():
         user = db.session.get(User, user_id)
         assert (user.name, user.phone, user.roles, user.active) == (

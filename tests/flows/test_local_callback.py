@@ -18,9 +18,9 @@ from sqlalchemy import select
 
 from callbacks import jobs
 from callbacks.models import AttemptResult, Callback, CallbackAttempt, CallbackStatus
-from helpline import ui_text as t
-from helpline.extensions import db
-from helpline.models import CallbackMode, Organization
+from core import ui_text as t
+from core.extensions import db
+from core.models import CallbackMode, Organization
 from tests.browser.support import MONDAY_0905, leave_message, login
 from tests.conftest import PARENT_NUMBER
 from tickets.models import Ticket, TicketStatus

@@ -17,9 +17,9 @@ from sqlalchemy import select
 
 from callbacks import jobs
 from callbacks.models import AttemptResult, Callback, CallbackAttempt, CallbackStatus
-from helpline import clock, telephony
-from helpline import ui_text as t
-from helpline.extensions import db
+from core import clock, telephony
+from core import ui_text as t
+from core.extensions import db
 from tests.browser.support import MONDAY_0905, leave_message, login
 from tests.conftest import AUTH_TOKEN, SCHOOL_NUMBER, TwilioCaller, parse, said
 from tickets import casework

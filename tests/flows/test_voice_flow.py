@@ -293,7 +293,7 @@ def test_a_caller_who_only_heard_the_information_gets_no_ticket(app, phone):
 
 
 def test_several_consultants_not_answering_are_all_busy(app, phone):
-    from helpline.models import DutyKind, DutySlot, User
+    from core.models import DutyKind, DutySlot, User
 
     with app.app_context():
         slot = db.session.scalars(select(DutySlot).where(

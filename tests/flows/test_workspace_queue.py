@@ -150,7 +150,8 @@ def test_three_times_no_answer_is_unreachable(app, operator, monday):
     callback = the_callback(app)
     assert callback.status == CallbackStatus.UNREACHABLE
     html = operator.get(card_url(app)).get_data(as_text=True)
-    assert t.RETRY_EXHAUSTED in html and t.CALLBACK_CLOSED in html
+    assert t.RETRY_EXHAUSTED in html
+    assert t.CALLBACK_FINISHED.format(outcome=t.CALLBACK_OUTCOME["unreachable"]) in html
     assert re.search(r'data-count="done">1<', operator.get("/operator/").get_data(as_text=True))
 
 
@@ -307,3 +308,35 @@ def test_all_planned_reaches_past_tomorrow(app, client, demo):
         assert 'href="/operator/callbacks/' in html
         assert t.QUEUE_EMPTY["tomorrow"] in operator.get(
             "/operator/?tab=tomorrow").get_data(as_text=True)
+
+
+def test_resolved_cannot_be_recorded_without_a_call(app, operator, monday):
+    html = operator.get(card_url(app)).get_data(as_text=True)
+    assert t.OUTCOME_NEEDS_CALL in html
+    assert re.search(r'value="resolved" disabled', html)
+    assert not re.search(r'value="no_answer" disabled', html)  # tried from one's own phone
+    response = post(operator, f"{card_url(app)}/outcome", outcome="resolved")
+    assert response.status_code == 400 and t.OUTCOME_NEEDS_CALL in response.get_data(as_text=True)
+    assert the_callback(app).status == CallbackStatus.PLANNED
+    assert ticket_of(app, monday).status == TicketStatus.NEW
+
+
+def test_a_recorded_outcome_is_not_contradicted_on_the_card(app, operator, monday):
+    post(operator, f"{card_url(app)}/call")
+    response = post(operator, f"{card_url(app)}/outcome", outcome="resolved")
+    html = operator.get(response.location).get_data(as_text=True)
+    assert t.OUTCOME_SAVED.format(outcome=t.OUTCOME["resolved"]) in html
+    assert t.CALLBACK_FINISHED.format(outcome=t.CALLBACK_OUTCOME["resolved"]) in html
+    assert t.CALLBACK_CLOSED not in html  # not «Этот звонок уже завершён» beside it
+
+
+def test_the_attempts_counter_and_the_calls_are_told_apart(app, operator, monday):
+    """A call the operator's phone missed is a call, not an attempt to reach the caller."""
+    post(operator, f"{card_url(app)}/call")
+    post(operator, f"{card_url(app)}/release")
+    html = operator.get(card_url(app)).get_data(as_text=True)
+    assert t.CARD_ATTEMPTS != t.CARD_CALLS
+    assert re.search(rf"<dt>{t.CARD_ATTEMPTS}</dt><dd id=\"callback-attempts\">"
+                     rf"{t.CARD_ATTEMPTS_OF.format(done=0, limit=3)}</dd>", html)
+    calls = html[html.index('id="attempts-h"'):]
+    assert t.CARD_CALLS in calls and t.ATTEMPT_RESULT["queued"] in calls
