@@ -414,6 +414,16 @@ def _get(callback_id: int) -> Callback:
     return callback
 
 
+def needs_call(callback: Callback, outcome: CallbackOutcome | str) -> bool:
+    """Whether the operator must call before recording this outcome (the workspace asks).
+
+    «Решено» and the like are what a conversation ended with: with no call under way or
+    connected there was none. «Не дозвонились» may come from the operator's own phone.
+    """
+    return (CallbackOutcome(outcome) != CallbackOutcome.NO_ANSWER
+            and callback.status == CallbackStatus.PLANNED)
+
+
 def record_outcome(
     callback_id: int,
     outcome: CallbackOutcome | str,
@@ -442,9 +452,6 @@ def record_outcome(
             return callback
         raise CallbackError(f"the callback is closed already ({callback.outcome})")
     _may_act(callback, user)
-    if outcome != CallbackOutcome.NO_ANSWER and callback.status == CallbackStatus.PLANNED:
-        # «Решено» and the like are what a conversation ended with: no call, no conversation.
-        raise CallbackError("an outcome of a conversation needs a call first")
     now = clock.now()
     actor = user.username if user else "system"
     user_id = user.id if user else None

@@ -231,7 +231,7 @@ def outcome(callback_id: int):
             return _card(callback, error=t.TOO_LONG.format(limit=limit), status=400,
                          values=values)
     result, reason = OUTCOMES[choice]
-    if result != CallbackOutcome.NO_ANSWER and callback.status == CallbackStatus.PLANNED:
+    if callbacks.needs_call(callback, result):
         return _card(callback, error=t.OUTCOME_NEEDS_CALL, status=400, values=values)
     try:
         callbacks.record_outcome(
