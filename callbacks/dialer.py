@@ -121,8 +121,9 @@ def ring(callback_id: int, *, now: datetime | None = None) -> CallbackAttempt | 
     start, end = settings.caller_hours()
     caller_time = now.astimezone(service.caller_zone(callback.phone, org)).time()
     if not openness.open or not start <= caller_time < end:
-        callback.planned_at, callback.pinned = None, False
-        service.replan(org, now=now)
+        callback.pinned = False
+        service.place(callback, now)
+        db.session.commit()
         log.info("callback %s: not a callback time now; planned again at %s", callback.id,
                  service.iso(callback.planned_at))
         return None

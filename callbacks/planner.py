@@ -5,13 +5,18 @@ The capacity of a window is a grid of slots: an operator on duty takes one callb
 order given (the service sorts them by SLA due instant), each in the earliest free slot at
 or after its own earliest instant, with the least busy operator of that slot. A slot must
 also fall inside the caller's waking hours in the caller's own time zone.
+
+A new request does not re-plan the others: ``Planner.insert`` gives it the earliest slot that
+is free or held by a movable plan of lower rank (a later SLA due instant), and only that
+displaced plan moves on, the same way, so the cost is the slots scanned, not the queue's
+length; the full re-plan (``plan``) runs when the schedule changes.
 """
 
 from __future__ import annotations
 
 import math
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Hashable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -63,6 +68,7 @@ class Planner:
         self._windows: dict[tuple[str | None, str | None], list[worktime.Window]] = {}
         self._taken: set[tuple[int | None, datetime]] = set()
         self._load: Counter[tuple[int | None, date]] = Counter()
+        self.steps = 0  # grid points examined, for tests and benchmarks
         for operator, at in taken:
             self.take(operator, at)
 
@@ -113,6 +119,7 @@ class Planner:
             first = self._ceil(max(window.start, earliest))
             at = first
             while at < window.end and (at + self.spacing <= window.end or at == first):
+                self.steps += 1
                 if self.caller_awake(at, request.caller_zone):
                     free = [p for p in people if (p, at) not in self._taken]
                     if free:
@@ -129,6 +136,65 @@ class Planner:
                         )
                 at += self.spacing
         return None
+
+    def insert(
+        self,
+        request: Request,
+        rank: Hashable,
+        held: dict[tuple[int | None, datetime], tuple[Hashable, Request]],
+    ) -> list[tuple[int, Assignment | None]]:
+        """Place the request ahead of the movable plans of lower rank, moving only those it
+        displaces (each in turn takes the earliest slot free or held by a lower rank).
+
+        ``held`` maps each taken slot of a movable plan to that plan's (rank, request); the
+        slots are taken already. Returns (key, assignment) of the request, then of each plan
+        moved, in order; ``held`` is kept up to date.
+        """
+        moved: list[tuple[int, Assignment | None]] = []
+        pending: tuple[Hashable, Request] | None = (rank, request)
+        while pending is not None:
+            rank, request = pending
+            assignment, pending = self._place_ranked(request, rank, held)
+            moved.append((request.key, assignment))
+        return moved
+
+    def _place_ranked(self, request, rank, held):
+        earliest = max(request.earliest.astimezone(UTC), self.start)
+        for window in self.windows(request.role, request.topic):
+            if window.end <= earliest:
+                continue
+            people: tuple[int | None, ...] = window.user_ids or (None,)
+            first = self._ceil(max(window.start, earliest))
+            at = first
+            while at < window.end and (at + self.spacing <= window.end or at == first):
+                self.steps += 1
+                if self.caller_awake(at, request.caller_zone):
+                    free = [p for p in people if (p, at) not in self._taken]
+                    day = self._local_day(at)
+                    displaced = None
+                    if free:
+                        operator = min(free, key=lambda p: (self._load[(p, day)], p or 0))
+                        self.take(operator, at)
+                    else:
+                        lower = [p for p in people
+                                 if (p, at) in held and held[(p, at)][0] > rank]
+                        if not lower:
+                            at += self.spacing
+                            continue
+                        # The lowest-ranked holder gives way; the slot stays taken.
+                        operator = max(lower, key=lambda p: held[(p, at)][0])
+                        displaced = held.pop((operator, at))
+                    held[(operator, at)] = (rank, request)
+                    return Assignment(
+                        key=request.key,
+                        at=at,
+                        window_start=window.start,
+                        window_end=window.end,
+                        operator_id=operator,
+                        at_risk=request.sla_due is not None and at > request.sla_due,
+                    ), displaced
+                at += self.spacing
+        return None, None
 
     def first_open(self, earliest: datetime, request: Request) -> Assignment | None:
         """The first instant at or after earliest inside a window, ignoring capacity."""

@@ -8,6 +8,7 @@ webhook never counts twice.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import logging
@@ -67,41 +68,49 @@ def active_for(ticket: Ticket) -> Callback | None:
 
 def caller_zone(phone: str | None, org: Organization) -> ZoneInfo:
     """The caller's time zone: a landline's own zone, else the school's (mobiles span Russia)."""
-    if phone:
-        try:
-            zones = phone_timezones.time_zones_for_number(phonenumbers.parse(phone, "RU"))
-        except phonenumbers.NumberParseException:
-            zones = ()
-        if len(zones) == 1:
-            try:
-                return ZoneInfo(zones[0])
-            except (KeyError, ValueError):
-                pass
-    return ZoneInfo(org.timezone)
+    return _zone(phone, org.timezone)
 
 
 def request_callback(ticket: Ticket, *, preferred_at: datetime | None = None) -> Callback:
-    """Plan the ticket's callback (once: a second request returns the same plan)."""
+    """Plan the ticket's callback (once: a second request returns the same plan).
+
+    Only this callback is placed (see planner.Planner.insert): the waiting ones keep their
+    slots unless it outranks them. The slot is found before the organization's planning lock
+    is taken, then checked and written under it, so the lock (on SQLite the database's write
+    lock) is held for a few statements, never across planning; a concurrent change of the
+    same slots sends the request round again, and the last try plans under the lock.
+    """
     callback = active_for(ticket)
     if callback is not None:
         return callback
     org = db.session.get(Organization, ticket.organization_id)
-    _lock(org.id)  # one planner per organization at a time; also closes the double-request race
-    callback = active_for(ticket)
-    if callback is not None:
-        db.session.commit()
-        return callback
-    callback = Callback(
-        organization_id=org.id,
-        ticket_id=ticket.id,
-        phone=ticket.callback_number,
-        preferred_at=preferred_at,
-        max_attempts=int(settings.get("CALLBACK_MAX_ATTEMPTS")),
-        status=CallbackStatus.PLANNED,
-    )
-    db.session.add(callback)
-    db.session.flush()
-    _replan(org, clock.now())
+    for attempt in range(PLACEMENT_TRIES):
+        locked = attempt == PLACEMENT_TRIES - 1
+        if locked:
+            _lock(org.id)
+        now = clock.now()
+        callback = Callback(
+            organization_id=org.id,
+            ticket_id=ticket.id,
+            phone=ticket.callback_number,
+            preferred_at=preferred_at,
+            max_attempts=int(settings.get("CALLBACK_MAX_ATTEMPTS")),
+            status=CallbackStatus.PLANNED,
+            created_at=now,
+        )
+        placement = _placement(org, now, callback, ticket)
+        if not locked:
+            _lock(org.id)  # one writer per organization; also closes the double-request race
+        existing = active_for(ticket)
+        if existing is not None:
+            db.session.commit()
+            return existing
+        db.session.add(callback)
+        db.session.flush()
+        if _apply_placement(placement, callback):
+            break
+        db.session.rollback()  # another message took one of these slots first: plan again
+        log.info("organization %s: a slot was taken meanwhile; placing again", org.id)
     promised = promise_time(callback, org)
     callback.promised_at = promised.astimezone(UTC) if promised else None
     service.audit(
@@ -112,6 +121,131 @@ def request_callback(ticket: Ticket, *, preferred_at: datetime | None = None) ->
     log.info("callback %s for ticket %s planned at %s%s", callback.id, ticket.id,
              iso(callback.planned_at), " (at risk)" if callback.at_risk else "")
     return callback
+
+
+PLACEMENT_TRIES = 3  # optimistic placements before planning under the lock
+NEW = -1  # the planner's key of a callback not inserted yet
+LAST = 2**62  # the rank's id of a callback not inserted yet: after every existing one
+
+
+@dataclass
+class Placement:
+    """Where one callback goes, and the waiting ones it displaces (planned before any write)."""
+
+    spacing: timedelta
+    moves: list[tuple[int, planner.Assignment | None]]
+    before: dict[int, datetime | None]  # each displaced callback's slot when it was planned
+
+    @property
+    def work(self) -> int:
+        return len(self.moves)
+
+
+def _rank(sla_due: datetime | None, created_at: datetime, key: int) -> tuple:
+    return (sla_due or FAR_FUTURE, created_at, key)
+
+
+def _placement(org: Organization, now: datetime, callback: Callback,
+               ticket: Ticket) -> Placement:
+    """Place one callback among the organization's waiting ones, reading only."""
+    key = callback.id if callback.id is not None else NEW
+    rank = _rank(ticket.sla_due_at, callback.created_at or now, key if key != NEW else LAST)
+    imminent = now + _minutes("CALLBACK_LEAD_MINUTES")
+    waiting = db.session.execute(
+        select(Callback.id, Callback.operator_id, Callback.planned_at, Callback.preferred_at,
+               Callback.not_before, Callback.promised_at, Callback.pinned, Callback.manual,
+               Callback.phone, Callback.created_at, Ticket.sla_due_at, Ticket.role,
+               Ticket.topic)
+        .join(Ticket, Ticket.id == Callback.ticket_id)
+        .where(Callback.organization_id == org.id, Callback.status == CallbackStatus.PLANNED,
+               Callback.planned_at >= now, Callback.id != key)
+    ).all()
+    plan = _planner(org, now)
+    held: dict = {}
+    before: dict[int, datetime | None] = {}
+    for row in waiting:
+        plan.take(row.operator_id, row.planned_at)
+        other = _rank(row.sla_due_at, row.created_at, row.id)
+        if row.pinned or row.manual or row.planned_at <= imminent or other < rank:
+            continue  # fixed, about to be called, or ahead of this one: never displaced
+        bounds = [imminent, row.preferred_at, row.not_before, row.promised_at]
+        held[(row.operator_id, plan.grid(row.planned_at))] = (other, planner.Request(
+            key=row.id, earliest=max(b for b in bounds if b is not None), role=row.role,
+            topic=row.topic, sla_due=row.sla_due_at,
+            caller_zone=_zone(row.phone, org.timezone)))
+        before[row.id] = row.planned_at
+    request = planner.Request(
+        key=key, earliest=_earliest(callback, now), role=ticket.role, topic=ticket.topic,
+        sla_due=ticket.sla_due_at, caller_zone=_zone(callback.phone, org.timezone))
+    moves = plan.insert(request, rank, held)
+    return Placement(spacing=plan.spacing, moves=moves, before=before)
+
+
+def _apply_placement(placement: Placement, callback: Callback) -> bool:
+    """Write a placement under the planning lock; False if the slots changed meanwhile."""
+    last = placement.moves[-1][1]
+    if last is not None:  # the one slot that was free must still be free
+        operator = (Callback.operator_id.is_(None) if last.operator_id is None
+                    else Callback.operator_id == last.operator_id)
+        taken = db.session.scalar(
+            select(Callback.id).where(
+                Callback.organization_id == callback.organization_id,
+                Callback.status == CallbackStatus.PLANNED, operator,
+                Callback.planned_at >= last.at, Callback.planned_at < last.at + placement.spacing,
+                Callback.id != callback.id,
+            ).limit(1)
+        )
+        if taken is not None:
+            return False
+    for key, slot in placement.moves:
+        if key in (NEW, callback.id):
+            _apply(callback, slot)
+            continue
+        values = ({"planned_at": None, "window_start": None, "window_end": None,
+                   "at_risk": True} if slot is None else
+                  {"planned_at": slot.at, "window_start": slot.window_start,
+                   "window_end": slot.window_end, "operator_id": slot.operator_id,
+                   "at_risk": slot.at_risk})
+        moved = db.session.execute(
+            update(Callback)
+            .where(Callback.id == key, Callback.status == CallbackStatus.PLANNED,
+                   Callback.planned_at == placement.before[key])
+            .values(updated_at=clock.now(), **values)
+            .execution_options(synchronize_session=False)
+        ).rowcount
+        if moved != 1:
+            return False
+    return True
+
+
+def place(callback: Callback, now: datetime) -> None:
+    """Give a waiting callback (a retry, a ring the operator missed) a slot again.
+
+    Planned under the organization's lock, but only this callback and those it displaces.
+    """
+    org = db.session.get(Organization, callback.organization_id)
+    _lock(org.id)
+    callback.planned_at = None
+    db.session.flush()
+    placement = _placement(org, now, callback, callback.ticket)
+    if not _apply_placement(placement, callback):  # cannot happen under the lock
+        raise CallbackError(f"callback {callback.id}: its slots changed under the lock")
+
+
+@functools.lru_cache(maxsize=65536)
+def _zone(phone: str | None, default: str) -> ZoneInfo:
+    """caller_zone over plain values, cached: the planner asks it for every waiting callback."""
+    if phone:
+        try:
+            zones = phone_timezones.time_zones_for_number(phonenumbers.parse(phone, "RU"))
+        except phonenumbers.NumberParseException:
+            zones = ()
+        if len(zones) == 1:
+            try:
+                return ZoneInfo(zones[0])
+            except (KeyError, ValueError):
+                pass
+    return ZoneInfo(default)
 
 
 def replan(org: Organization, *, now: datetime | None = None) -> int:
@@ -151,7 +285,7 @@ def _request(callback: Callback, org: Organization, earliest: datetime) -> plann
         role=ticket.role,
         topic=ticket.topic,
         sla_due=ticket.sla_due_at,
-        caller_zone=caller_zone(callback.phone, org),
+        caller_zone=_zone(callback.phone, org.timezone),
     )
 
 
@@ -687,9 +821,7 @@ def caller_not_reached(callback: Callback, attempted_at: datetime, now: datetime
     callback.not_before = attempted_at + _minutes("CALLBACK_RETRY_MINUTES")
     callback.planned_at = None
     callback.pinned = False
-    org = db.session.get(Organization, callback.organization_id)
-    _lock(org.id)
-    _replan(org, now)
+    place(callback, now)
     if callback.planned_at is None and callback.manual:
         # Left to the operators' queue, so the re-planner does not move it: the retry is due
         # in the first callback window after the interval.
@@ -707,10 +839,7 @@ def operator_missed(callback: Callback, now: datetime) -> None:
         return
     callback.status = CallbackStatus.PLANNED
     callback.not_before = now + _minutes("CALLBACK_POSTPONE_MINUTES")
-    callback.planned_at = None
-    org = db.session.get(Organization, callback.organization_id)
-    _lock(org.id)
-    _replan(org, now)
+    place(callback, now)
 
 
 def to_queue(callback: Callback) -> None:
