@@ -300,3 +300,45 @@ def test_planner_grid_follows_the_capacity():
         time(9), time(9, 15), time(9, 30), time(9, 45)]
     assert local(placed[4].at) == datetime(2026, 12, 1, 9, 0, tzinfo=MSK)
     assert {a.operator_id for a in placed.values()} == {7}
+
+
+# --- placing one callback without re-planning the queue ------------------------------------
+
+
+def test_a_slot_taken_while_planning_sends_the_message_round_again(school, monkeypatch):
+    with at(datetime(2026, 11, 27, 20, 0, tzinfo=MSK)):
+        first = message(school)
+    placements = []
+    real = service._placement
+
+    def racing(org, now, callback, ticket):
+        placement = real(org, now, callback, ticket)
+        placements.append(placement.moves[-1][1].at)
+        if len(placements) == 1:  # another message takes the same slot before our lock
+            rival = message(school, caller="+79161111111")
+            assert rival.planned_at == placement.moves[-1][1].at
+        return placement
+
+    monkeypatch.setattr(service, "_placement", racing)
+    with at(datetime(2026, 11, 27, 20, 0, tzinfo=MSK)):
+        second = message(school, caller="+79162222222")
+    slots = [local(cb.planned_at).time() for cb in (first, second)]
+    assert slots == [time(9), time(9, 20)]  # the rival has 9:10
+    # Ours found 9:10, the rival's took it, ours was placed again and got 9:20.
+    assert [local(p).time() for p in placements] == [time(9, 10), time(9, 10), time(9, 20)]
+    assert db.session.query(Callback).filter(Callback.planned_at.is_not(None)).count() == 3
+
+
+def test_an_earlier_due_message_moves_only_the_later_due_ones(school):
+    school.callback_capacity_per_hour = 1
+    db.session.commit()
+    with at(datetime(2026, 11, 27, 20, 0, tzinfo=MSK), tick=True):
+        training = [message(school, role="staff", topic="training") for _ in range(3)]
+        before = {cb.id: cb.planned_at for cb in training}
+        parent = message(school)
+    for cb in training:
+        db.session.refresh(cb)
+    assert local(parent.planned_at) == datetime(2026, 11, 30, 9, 0, tzinfo=MSK)
+    # Each training request moved one slot on, in arrival order: the chain, not a re-plan.
+    assert [local(cb.planned_at).time() for cb in training] == [time(10), time(11), time(12)]
+    assert all(cb.planned_at > before[cb.id] for cb in training)
