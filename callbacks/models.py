@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import Boolean, ForeignKey, Integer, String, Text
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core import clock
@@ -66,6 +66,11 @@ CALLER_FAILURES = frozenset(
 
 class Callback(Base):
     __tablename__ = "callbacks"
+    # The queue's tabs and the planner read a school's callbacks by status and time.
+    __table_args__ = (
+        Index("ix_callbacks_queue", "organization_id", "status", "planned_at"),
+        Index("ix_callbacks_closed", "organization_id", "closed_at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"), index=True)

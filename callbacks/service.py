@@ -18,8 +18,9 @@ from zoneinfo import ZoneInfo
 
 import phonenumbers
 from phonenumbers import timezone as phone_timezones
-from sqlalchemy import select, update
+from sqlalchemy import ColumnElement, and_, case, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import contains_eager, selectinload
 
 from callbacks import planner, settings
 from callbacks.models import (
@@ -37,7 +38,7 @@ from core.extensions import db
 from core.models import Organization, User, UserRole
 from tickets import service as tickets
 from tickets import signals as ticket_signals
-from tickets.models import DeclineReason, Recording, Ticket, TicketStatus
+from tickets.models import DeclineReason, Recording, Ticket, TicketStatus, Transcript
 
 log = logging.getLogger(__name__)
 
@@ -444,7 +445,7 @@ def queue(org: Organization, *, now: datetime | None = None) -> Queue:
     active = db.session.scalars(
         select(Callback).where(
             Callback.organization_id == org.id, Callback.status.in_(ACTIVE_STATUSES)
-        )
+        ).options(selectinload(Callback.ticket))
     )
     for callback in active:
         due = callback.ticket.sla_due_at
@@ -482,6 +483,99 @@ def queue(org: Organization, *, now: datetime | None = None) -> Queue:
     result.planned.sort(key=lambda cb: (cb.planned_at is not None, cb.planned_at or FAR_FUTURE,
                                         cb.id))
     return result
+
+
+QUEUE_TABS = ("due", "later", "tomorrow", "planned", "overdue", "active", "done")
+
+
+def _queue_bounds(org: Organization, now: datetime) -> tuple[datetime, datetime, datetime,
+                                                               datetime]:
+    zone = ZoneInfo(org.timezone)
+    today = now.astimezone(zone).date()
+    midnight = datetime.combine(today, time(0), tzinfo=zone)
+    tomorrow = datetime.combine(today + timedelta(days=1), time(0), tzinfo=zone)
+    day_after = datetime.combine(today + timedelta(days=2), time(0), tzinfo=zone)
+    return midnight, tomorrow, day_after, now - _minutes("CALLBACK_OVERDUE_MINUTES")
+
+
+def _tab_filters(org: Organization, now: datetime) -> dict[str, ColumnElement[bool]]:
+    """Each tab of the queue as a SQL condition over callbacks joined to their tickets
+    (the same sorting as ``queue``)."""
+    midnight, tomorrow, day_after, late = _queue_bounds(org, now)
+    planned = Callback.status == CallbackStatus.PLANNED
+    overdue = and_(planned, or_(Ticket.sla_due_at <= now, Callback.planned_at < late))
+    not_overdue = and_(planned, or_(Ticket.sla_due_at.is_(None), Ticket.sla_due_at > now),
+                       or_(Callback.planned_at.is_(None), Callback.planned_at >= late))
+    return {
+        "due": and_(not_overdue, or_(Callback.planned_at.is_(None), Callback.planned_at <= now)),
+        "later": and_(not_overdue, Callback.planned_at > now, Callback.planned_at < tomorrow),
+        "tomorrow": and_(not_overdue, Callback.planned_at >= tomorrow,
+                         Callback.planned_at < day_after),
+        "planned": planned,
+        "overdue": overdue,
+        "active": Callback.status.in_((CallbackStatus.DIALING, CallbackStatus.CONNECTED)),
+        "done": and_(Callback.status.in_(CLOSED_STATUSES), Callback.closed_at >= midnight),
+    }
+
+
+def _queue_select(org: Organization, role: str | None, topic: str | None, *columns):
+    query = (select(*columns).select_from(Callback)
+             .join(Ticket, Ticket.id == Callback.ticket_id)
+             .where(Callback.organization_id == org.id))
+    if role:
+        query = query.where(Ticket.role == role)
+    if topic:
+        query = query.where(Ticket.topic == topic)
+    return query
+
+
+def queue_counts(org: Organization, *, now: datetime | None = None, role: str | None = None,
+                 topic: str | None = None) -> dict[str, int]:
+    """How many callbacks each tab of the queue holds: one aggregate query."""
+    filters = _tab_filters(org, now or clock.now())
+    row = db.session.execute(_queue_select(
+        org, role, topic,
+        *(func.coalesce(func.sum(case((condition, 1), else_=0)), 0).label(tab)
+          for tab, condition in filters.items()),
+    ).where(or_(Callback.status.in_(ACTIVE_STATUSES), Callback.closed_at >= _queue_bounds(
+        org, now or clock.now())[0]))).one()
+    return {tab: int(getattr(row, tab)) for tab in filters}
+
+
+def queue_rows(org: Organization, tab: str, *, now: datetime | None = None,
+               role: str | None = None, topic: str | None = None, offset: int = 0,
+               limit: int = 50) -> list[Callback]:
+    """One page of a tab of the queue, in working order, with the tickets loaded."""
+    filters = _tab_filters(org, now or clock.now())
+    query = _queue_select(org, role, topic, Callback).where(filters[tab]).options(
+        contains_eager(Callback.ticket))
+    if tab == "done":
+        query = query.order_by(Callback.closed_at, Callback.id)
+    elif tab == "planned":  # in the order they come up, the unplanned (at risk) first
+        query = query.order_by(Callback.planned_at.is_not(None), Callback.planned_at,
+                               Callback.id)
+    else:
+        query = query.order_by(Ticket.sla_due_at.is_(None), Ticket.sla_due_at,
+                               Callback.planned_at.is_(None), Callback.planned_at, Callback.id)
+    return list(db.session.scalars(query.offset(offset).limit(limit)))
+
+
+def words_for(ticket_ids: list[int], limit: int = 12) -> dict[int, str]:
+    """``message_words`` of many tickets in one query (for a page of the queue)."""
+    found: dict[int, str] = {}
+    if not ticket_ids:
+        return found
+    rows = db.session.execute(
+        select(Recording.ticket_id, Transcript.corrected_text, Transcript.text)
+        .join(Transcript, Transcript.recording_id == Recording.id)
+        .where(Recording.ticket_id.in_(ticket_ids))
+        .order_by(Recording.ticket_id, Recording.id)
+    )
+    for ticket_id, corrected, text in rows:
+        words = (corrected or text or "").split()
+        if words and ticket_id not in found:
+            found[ticket_id] = " ".join(words[:limit]) + ("…" if len(words) > limit else "")
+    return found
 
 
 def get(org_id: int, callback_id: int) -> Callback | None:

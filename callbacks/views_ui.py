@@ -16,7 +16,7 @@ from flask_login import current_user
 from callbacks import dialer
 from callbacks import service as callbacks
 from callbacks.models import AttemptResult, Callback, CallbackOutcome, CallbackStatus
-from core import access, clock
+from core import access, clock, paging
 from core import ui_text as t
 from core.extensions import db
 from core.models import Organization, UserRole
@@ -25,7 +25,7 @@ from tickets.models import DeclineReason, TranscriptionState
 bp = Blueprint("operator", __name__, url_prefix="/operator")
 
 OPERATOR = UserRole.OPERATOR.value
-TABS = ("due", "later", "tomorrow", "planned", "overdue", "active", "done")
+TABS = callbacks.QUEUE_TABS
 # The outcome buttons, in the regulations' words, and what the service records for each.
 OUTCOMES: dict[str, tuple[CallbackOutcome, DeclineReason | None]] = {
     "resolved": (CallbackOutcome.RESOLVED, None),
@@ -58,41 +58,32 @@ def _filters(org: Organization) -> tuple[str, str, str]:
     return tab, role, topic
 
 
-def _lists(org: Organization, role: str, topic: str) -> dict[str, list[Callback]]:
-    found = callbacks.queue(org, now=clock.now())
-
-    def keep(callback: Callback) -> bool:
-        ticket = callback.ticket
-        return (not role or ticket.role == role) and (not topic or ticket.topic == topic)
-
-    return {
-        "due": [c for c in found.due_now if keep(c)],
-        "later": [c for c in found.later_today if keep(c)],
-        "tomorrow": [c for c in found.tomorrow if keep(c)],
-        "planned": [c for c in found.planned if keep(c)],
-        "overdue": [c for c in found.overdue if keep(c)],
-        "active": [c for c in found.in_progress if keep(c)],
-        "done": [c for c in found.done if keep(c)],
-    }
-
-
 def _queue_context() -> dict:
+    """One page of one tab, the tab counts in one aggregate, the first words in one query."""
     org = access.current_org()
     tab, role, topic = _filters(org)
-    lists = _lists(org, role, topic)
+    number = paging.page_number()
+    now = clock.now()
+    counts = callbacks.queue_counts(org, now=now, role=role, topic=topic)
+    pager = paging.Page(number, counts[tab])
+    rows = callbacks.queue_rows(org, tab, now=now, role=role, topic=topic,
+                                offset=pager.offset, limit=pager.per_page)
     return {
         "tab": tab,
         "tabs": TABS,
         "role": role,
         "topic": topic,
-        "rows": lists[tab],
-        "counts": {name: len(items) for name, items in lists.items()},
+        "rows": rows,
+        "counts": counts,
+        "pager": pager,
+        "pager_url": lambda n: url_for("operator.queue", tab=tab, page=n, role=role or None,
+                                       topic=topic or None),
         "names": {
             "roles": {r.code: r.name for r in org.roles},
             "topics": {tp.code: tp.name for tp in org.topics},
         },
-        "words": callbacks.message_words,
-        "updated": clock.now(),
+        "words": callbacks.words_for([c.ticket_id for c in rows]),
+        "updated": now,
         "query": {"role": role, "topic": topic},
     }
 

@@ -13,6 +13,7 @@ from sqlalchemy import (
     Boolean,
     Date,
     ForeignKey,
+    Index,
     Integer,
     String,
     Text,
@@ -245,6 +246,8 @@ class AuditEvent(Base):
     """Who did what to which object, and when: listens, changes, calls."""
 
     __tablename__ = "audit_events"
+    # A ticket's history and the callbacks' audit look events up by their object.
+    __table_args__ = (Index("ix_audit_events_object", "object_type", "object_id", "at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     organization_id: Mapped[int | None] = mapped_column(ForeignKey("organizations.id"), index=True)

@@ -280,6 +280,10 @@ QUEUE_EMPTY = {
     "overdue": "Просроченных звонков нет.",
     "done": "Сегодня ещё никому не перезвонили.",
 }
+PAGER_LABEL = "Страницы списка"
+PAGER_PREV = "← Предыдущие"
+PAGER_NEXT = "Следующие →"
+PAGER_OF = "Страница {page} из {pages}"
 FILTER_ROLE = "Кто обращается"
 FILTER_TOPIC = "Тема"
 FILTER_ALL = "все"

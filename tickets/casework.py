@@ -61,15 +61,16 @@ def _tab_query(org_id: int, tab: str, now: datetime) -> Select:
     return query.where(Ticket.status.not_in(OPEN_STATUSES))
 
 
-def inbox(org_id: int, tab: str, *, now: datetime | None = None, limit: int = 200) -> list[Ticket]:
-    """The tickets of one tab: open ones by due instant, closed ones latest first."""
+def inbox(org_id: int, tab: str, *, now: datetime | None = None, limit: int = 50,
+          offset: int = 0) -> list[Ticket]:
+    """One page of a tab's tickets: open ones by due instant, closed ones latest first."""
     now = now or clock.now()
     query = _tab_query(org_id, tab, now)
     if tab == "closed":
         query = query.order_by(Ticket.closed_at.desc(), Ticket.id.desc())
     else:
         query = query.order_by(Ticket.sla_due_at.is_(None), Ticket.sla_due_at, Ticket.id)
-    return list(db.session.scalars(query.limit(limit)))
+    return list(db.session.scalars(query.offset(offset).limit(limit)))
 
 
 def inbox_counts(org_id: int, *, now: datetime | None = None) -> dict[str, int]:

@@ -6,7 +6,17 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Float, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core import clock
@@ -94,7 +104,12 @@ class Ticket(Base):
     """A request for help: what the caller asked and what became of it."""
 
     __tablename__ = "tickets"
-    __table_args__ = (UniqueConstraint("organization_id", "number"),)
+    __table_args__ = (
+        UniqueConstraint("organization_id", "number"),
+        # The inbox's tabs (status, due instant) and the reports (received in a period).
+        Index("ix_tickets_inbox", "organization_id", "status", "sla_due_at"),
+        Index("ix_tickets_received", "organization_id", "created_at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     organization_id: Mapped[int | None] = mapped_column(ForeignKey("organizations.id"), index=True)

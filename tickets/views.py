@@ -22,7 +22,7 @@ from flask import (
 from flask_login import current_user
 from sqlalchemy import select
 
-from core import access, clock, phones, service
+from core import access, clock, paging, phones, service
 from core import ui_text as t
 from core.extensions import db
 from core.models import Organization, User, UserRole
@@ -70,13 +70,18 @@ def inbox():
     tab = request.args.get("tab", "new")
     if tab not in casework.INBOX_TABS:
         tab = "new"
+    number = paging.page_number()
     now = clock.now()
-    rows = casework.inbox(org.id, tab, now=now)
+    counts = casework.inbox_counts(org.id, now=now)
+    pager = paging.Page(number, counts[tab])
+    rows = casework.inbox(org.id, tab, now=now, offset=pager.offset, limit=pager.per_page)
     return render_template(
         "tickets/inbox.html",
         tab=tab,
         tabs=casework.INBOX_TABS,
-        counts=casework.inbox_counts(org.id, now=now),
+        counts=counts,
+        pager=pager,
+        pager_url=lambda n: url_for("tickets.inbox", tab=tab, page=n),
         tickets=rows,
         transcripts=casework.transcripts_for([r.id for r in rows]),
         shown_text=casework.shown_text,
