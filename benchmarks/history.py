@@ -9,7 +9,7 @@ from __future__ import annotations
 import itertools
 from datetime import datetime, timedelta
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import func, insert, select, update
 
 from callbacks.models import Callback, CallbackOutcome, CallbackStatus
 from helpline.extensions import db
@@ -26,8 +26,9 @@ def seed(org: Organization, count: int, now: datetime) -> list[int]:
     before. Returns the ticket ids."""
     operator = db.session.scalar(
         select(User.id).where(User.organization_id == org.id).order_by(User.id).limit(1))
-    start = db.session.scalar(select(Organization.ticket_seq).where(
-        Organization.id == org.id)) or 0
+    start = max(db.session.scalar(select(Organization.ticket_seq).where(
+        Organization.id == org.id)) or 0, db.session.scalar(select(func.max(Ticket.number)).where(
+        Ticket.organization_id == org.id)) or 0)
     rows, plans = [], []
     for i in range(count):
         n = next(_serial)

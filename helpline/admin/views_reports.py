@@ -48,7 +48,7 @@ def reports_page():
     if period is None:
         return render_template("admin/reports.html", report=None, error=error,
                                presets=presets, args=request.args), 400
-    report = reports.build(current, period, now=clock.now())
+    report = reports.cached(current, period, now=clock.now())
     return render_template(
         "admin/reports.html", report=report, error=None, presets=presets, args=request.args,
         query={"from": period.first.isoformat(), "to": period.last.isoformat()},
@@ -66,7 +66,7 @@ def report_chart(name: str):
     period, _error = _period()
     if period is None:
         abort(400)
-    report = reports.build(org(), period, now=clock.now())
+    report = reports.cached(org(), period, now=clock.now())
     if name == "days":
         svg = charts.bars_by_day([d.strftime("%d.%m") for d, _ in report.by_day],
                                  [n for _, n in report.by_day])
@@ -97,7 +97,7 @@ def report_csv(section: str):
     if period is None:
         abort(400)
     current = org()
-    report = reports.build(current, period, now=clock.now())
+    report = reports.cached(current, period, now=clock.now())
     sections = reports.SECTIONS if section == "all" else (section,)
     body = reports.csv_text(report, sections).encode("utf-8")
     name = f"{current.slug}-{section}-{period.first:%Y%m%d}-{period.last:%Y%m%d}.csv"

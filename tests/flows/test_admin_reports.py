@@ -51,6 +51,58 @@ def test_the_report_opens_on_last_month_with_its_figures(head):
         assert f"/admin/reports/chart/{chart}.svg?from=2026-11-01&amp;to=2026-11-30" in page
 
 
+def test_the_page_and_its_charts_build_the_report_once(app, head, monkeypatch):
+    from helpline import reports
+    from tickets.models import Call
+
+    reports._cache.clear()
+    builds = []
+    real = reports.build
+    monkeypatch.setattr(reports, "build", lambda *a, **k: builds.append(1) or real(*a, **k))
+    query = "from=2026-11-01&to=2026-11-30"
+    page = text(head.get(f"/admin/reports?{query}"))
+    for chart in ("days", "outcomes", "roles", "topics", "attempts"):
+        assert head.get(f"/admin/reports/chart/{chart}.svg?{query}").status_code == 200
+    assert len(builds) == 1
+    assert '<span class="stat__value" id="stat-calls">7</span>' in page
+    # A new call of the period changes the data's version: the next view counts it.
+    with app.app_context():
+        first = db.session.scalars(select(Call).order_by(Call.id)).first()
+        db.session.add(Call(call_sid="CA" + "9" * 32, organization_id=first.organization_id,
+                            direction="inbound", started_at=first.started_at, state={}))
+        db.session.commit()
+    page = text(head.get(f"/admin/reports?{query}"))
+    assert len(builds) == 2
+    assert '<span class="stat__value" id="stat-calls">8</span>' in page
+
+
+def test_the_reports_statements_do_not_grow_with_history(app, head, statements):
+    from benchmarks.history import seed
+    from helpline import reports
+    from helpline.models import Organization
+
+    def cost() -> int:
+        reports._cache.clear()
+        with statements:
+            assert head.get("/admin/reports?from=2026-11-01&to=2026-11-30").status_code == 200
+        return len(statements)
+
+    with app.app_context():
+        school = db.session.scalars(select(Organization).where(
+            Organization.slug == "sosh19")).one()
+    before = cost()
+    with app.app_context():
+        seed(db.session.merge(school), 400, reports_now())
+    assert cost() == before
+
+
+def reports_now():
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    return datetime(2026, 11, 29, 12, 0, tzinfo=ZoneInfo("Europe/Moscow"))
+
+
 @pytest.mark.parametrize("chart", ["days", "roles", "topics", "outcomes", "attempts"])
 def test_each_chart_is_an_svg_drawn_on_the_server(head, chart):
     response = head.get(f"/admin/reports/chart/{chart}.svg?from=2026-11-01&to=2026-11-30")
