@@ -154,6 +154,8 @@ class Report:
     sla: SlaStats
     overdue: list[TicketRow]
     training: list[TicketRow]
+    # Renderings of this report (the charts' SVG), kept with it while it is cached.
+    drawn: dict[str, str] = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def total_calls(self) -> int:

@@ -67,24 +67,30 @@ def report_chart(name: str):
     if period is None:
         abort(400)
     report = reports.cached(org(), period, now=clock.now())
-    if name == "days":
-        svg = charts.bars_by_day([d.strftime("%d.%m") for d, _ in report.by_day],
-                                 [n for _, n in report.by_day])
-    elif name == "roles":
-        svg = charts.horizontal_bars([n for n, _ in report.by_role],
-                                     [c for _, c in report.by_role])
-    elif name == "topics":
-        svg = charts.horizontal_bars([n for n, _ in report.by_topic],
-                                     [c for _, c in report.by_topic])
-    elif name == "outcomes":
-        svg = charts.horizontal_bars([t.CALL_OUTCOME[k] for k in report.outcomes],
-                                     list(report.outcomes.values()), charts.OUTCOME_COLOURS)
-    else:
-        hist = report.callbacks.attempts_histogram
-        svg = charts.horizontal_bars(list(hist), list(hist.values()))
+    svg = report.drawn.get(name)
+    if svg is None:
+        svg = report.drawn[name] = _draw(report, name)
     response = Response(svg, mimetype="image/svg+xml")
     response.headers["Cache-Control"] = "private, max-age=60"
     return response
+
+
+def _draw(report: reports.Report, name: str) -> str:
+    """One chart of the report as SVG."""
+    if name == "days":
+        return charts.bars_by_day([d.strftime("%d.%m") for d, _ in report.by_day],
+                                  [n for _, n in report.by_day])
+    if name == "roles":
+        return charts.horizontal_bars([n for n, _ in report.by_role],
+                                      [c for _, c in report.by_role])
+    if name == "topics":
+        return charts.horizontal_bars([n for n, _ in report.by_topic],
+                                      [c for _, c in report.by_topic])
+    if name == "outcomes":
+        return charts.horizontal_bars([t.CALL_OUTCOME[k] for k in report.outcomes],
+                                      list(report.outcomes.values()), charts.OUTCOME_COLOURS)
+    hist = report.callbacks.attempts_histogram
+    return charts.horizontal_bars(list(hist), list(hist.values()))
 
 
 @bp.get("/reports/<section>.csv")
