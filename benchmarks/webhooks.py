@@ -82,7 +82,7 @@ def signed_requests(path: str, extra: dict, count: int, tag: str) -> tuple[list,
     validator = RequestValidator(TOKEN)
     bodies, calls = [], []
     for i in range(count):
-        sid = f"CA{tag}{i:030d}"[:34]
+        sid = f"CA{tag}{i:0{32 - len(tag)}d}"
         to = SCHOOL if i % 2 == 0 else OMSK  # both demo schools
         caller = f"+7926{i % 10_000_000:07d}"
         fields = form(sid, caller, to, extra)
@@ -258,7 +258,7 @@ def main() -> int:
         wait_port(BARE_PORT)
         results, failed = [], False
         for step, (path, extra, target) in STEPS.items():
-            count = 40_000 if step == "topic" else 20_000
+            count = 12_000 if step == "topic" else 6_000
             for c in connections:
                 bodies, calls = signed_requests(path, extra, count, f"{step[0].upper()}{c}")
                 create_calls(url, data, calls, step)

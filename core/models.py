@@ -85,6 +85,9 @@ class Organization(Base):
     prompt_overrides: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     # Last ticket number given out; bumped atomically (UPDATE ... RETURNING).
     ticket_seq: Mapped[int] = mapped_column(Integer, default=0)
+    # Bumped by every change of the duty schedule, leave, closed days, calendar overrides or
+    # a user's activity (helpline.service), so each process can cache the built schedule.
+    schedule_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=clock.now)
 
     phones: Mapped[list[OrganizationPhone]] = relationship(

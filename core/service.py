@@ -3,17 +3,24 @@
 from __future__ import annotations
 
 import functools
+import threading
+import weakref
 from collections.abc import Iterable
 from datetime import date, time
 
-from sqlalchemy import select
+from cachetools import TTLCache
+from sqlalchemy import event, inspect, select
+from sqlalchemy.orm import Session
 
 from core import catalogue, phones, worktime
 from core.extensions import db
 from core.models import (
     AuditEvent,
+    CalendarOverride,
     CallerRole,
+    DutyException,
     DutyKind,
+    DutySlot,
     ExceptionKind,
     Organization,
     OrganizationPhone,
@@ -62,6 +69,10 @@ def seed_catalogue(org: Organization) -> None:
 
 def calendar_for(org: Organization) -> worktime.ProductionCalendar:
     """The production calendar with this organization's overrides."""
+    return schedule_for(org).calendar
+
+
+def _calendar_of(org: Organization) -> worktime.ProductionCalendar:
     return _calendar(tuple(sorted((o.day, o.working) for o in org.calendar_overrides)))
 
 
@@ -71,8 +82,68 @@ def _calendar(overrides: tuple[tuple[date, bool], ...]) -> worktime.ProductionCa
     return worktime.ProductionCalendar(dict(overrides))
 
 
+# Built schedules per (organization, schedule_version): every webhook asks for one, and
+# building it reads four tables. The version lives in the database, so each process sees a
+# change on its next request; the TTL only bounds memory and a rolled-back change.
+SCHEDULE_CACHE_SECONDS = 300
+_schedules: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # one cache per database
+_schedules_lock = threading.Lock()
+
+
+def _schedule_cache() -> TTLCache:
+    engine = db.engine
+    cache = _schedules.get(engine)
+    if cache is None:
+        cache = _schedules[engine] = TTLCache(maxsize=4096, ttl=SCHEDULE_CACHE_SECONDS)
+    return cache
+
+
 def schedule_for(org: Organization) -> worktime.Schedule:
     """The organization's duty schedule (every kind) as plain values for worktime."""
+    if org.id is None or org.schedule_version is None:  # not stored yet
+        return _build_schedule(org)
+    key = (org.id, org.schedule_version, org.timezone)
+    with _schedules_lock:
+        cache = _schedule_cache()
+        found = cache.get(key)
+    if found is None:
+        found = _build_schedule(org)
+        with _schedules_lock:
+            cache[key] = found
+    return found
+
+
+_SCHEDULE_MODELS = (DutySlot, DutyException, CalendarOverride)
+
+
+@event.listens_for(Session, "before_flush")
+def _bump_schedule_version(session: Session, _context, _instances) -> None:
+    """A change of anything schedule_for reads makes its organization's version move on."""
+    orgs: set[int] = set()
+    unknown = False
+    for obj in (*session.new, *session.dirty, *session.deleted):
+        if isinstance(obj, _SCHEDULE_MODELS) or (
+            isinstance(obj, User) and (obj in session.new or obj in session.deleted
+                                       or "active" in _changed(obj))
+        ):
+            if obj.organization_id is None:
+                unknown = True
+            else:
+                orgs.add(obj.organization_id)
+    if unknown:  # appended to a collection, not flushed yet: its parent is dirty
+        orgs |= {o.id for o in session.dirty if isinstance(o, Organization) and o.id}
+    for org_id in orgs:
+        org = session.get(Organization, org_id)
+        if org is not None:
+            org.schedule_version = Organization.schedule_version + 1
+
+
+def _changed(obj) -> set[str]:
+    state = inspect(obj)
+    return {a.key for a in state.attrs if a.history.has_changes()}
+
+
+def _build_schedule(org: Organization) -> worktime.Schedule:
     active = {u.id for u in db.session.scalars(select(User).where(User.active.is_(True)))}
     slots = tuple(
         worktime.Slot(
@@ -101,7 +172,7 @@ def schedule_for(org: Organization) -> worktime.Schedule:
         for e in org.exceptions
     )
     return worktime.Schedule(
-        timezone=org.timezone, slots=slots, exceptions=exceptions, calendar=calendar_for(org)
+        timezone=org.timezone, slots=slots, exceptions=exceptions, calendar=_calendar_of(org)
     )
 
 

@@ -1,4 +1,4 @@
-"""indexes for the queue, the inbox, the ticket history and the reports
+"""indexes for the queue, the inbox, the ticket history and the reports; schedule version
 
 Revision ID: 9b1e7c4d2a10
 Revises: 5761377eff8e
@@ -6,6 +6,7 @@ Create Date: 2026-12-01 22:00:00.000000
 
 """
 from alembic import op
+import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
@@ -16,6 +17,9 @@ depends_on = None
 
 
 def upgrade():
+    with op.batch_alter_table('organizations', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('schedule_version', sa.Integer(), nullable=False,
+                                      server_default='0'))
     op.create_index('ix_audit_events_object', 'audit_events', ['object_type', 'object_id', 'at'])
     op.create_index('ix_callbacks_queue', 'callbacks', ['organization_id', 'status', 'planned_at'])
     op.create_index('ix_callbacks_closed', 'callbacks', ['organization_id', 'closed_at'])
@@ -29,3 +33,5 @@ def downgrade():
     op.drop_index('ix_callbacks_closed', table_name='callbacks')
     op.drop_index('ix_callbacks_queue', table_name='callbacks')
     op.drop_index('ix_audit_events_object', table_name='audit_events')
+    with op.batch_alter_table('organizations', schema=None) as batch_op:
+        batch_op.drop_column('schedule_version')
