@@ -12,8 +12,8 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, insert, select, update
 
 from callbacks.models import Callback, CallbackOutcome, CallbackStatus
-from helpline.extensions import db
-from helpline.models import AuditEvent, Organization, User
+from core.extensions import db
+from core.models import AuditEvent, Organization, User
 from tickets.models import Channel, Recording, Ticket, TicketStatus, Transcript, TranscriptionState
 
 _serial = itertools.count(1)

@@ -93,11 +93,11 @@ def run(url: str, args) -> int:
     from flask_migrate import upgrade
 
     from callbacks.models import Callback, CallbackStatus
+    from core import service as org_service
+    from core.extensions import db
     from helpline import reports
-    from helpline import service as org_service
     from helpline.app import create_app
     from helpline.demo import load_demo
-    from helpline.extensions import db
 
     data = tempfile.mkdtemp(prefix="helpline-bench-")
     app = create_app({"TESTING": True, "SECRET_KEY": "bench", "DATABASE_URL": url,

@@ -165,9 +165,9 @@ def create_calls(url: str, data: str, calls: list, role: str | None) -> None:
     """The calls as /ivr/voice and /ivr/role left them (role chosen; topic for the record)."""
     from sqlalchemy import insert, select
 
+    from core.extensions import db
+    from core.models import Organization, OrganizationPhone
     from helpline.app import create_app
-    from helpline.extensions import db
-    from helpline.models import Organization, OrganizationPhone
     from tickets.models import Call
 
     app = create_app({"DATABASE_URL": url, "SECRET_KEY": "bench", "DATA_DIR": data,

@@ -78,8 +78,8 @@ def test_the_page_and_its_charts_build_the_report_once(app, head, monkeypatch):
 
 def test_the_reports_statements_do_not_grow_with_history(app, head, statements):
     from benchmarks.history import seed
+    from core.models import Organization
     from helpline import reports
-    from helpline.models import Organization
 
     def cost() -> int:
         reports._cache.clear()

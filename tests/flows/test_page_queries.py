@@ -15,8 +15,8 @@ from sqlalchemy import select
 
 from benchmarks.history import seed
 from callbacks.models import Callback, CallbackStatus
-from helpline import service as org_service
-from helpline.extensions import db
+from core import service as org_service
+from core.extensions import db
 from tests.browser.support import MONDAY_0905, login
 from tests.conftest import SCHOOL_NUMBER
 

@@ -18,9 +18,9 @@ from sqlalchemy import func, insert, select, update
 
 from callbacks import planner, service
 from callbacks.models import Callback, CallbackStatus
-from helpline import service as org_service
-from helpline.extensions import db
-from helpline.models import Organization
+from core import service as org_service
+from core.extensions import db
+from core.models import Organization
 from tests.conftest import OMSK_NUMBER, SCHOOL_NUMBER, TwilioCaller, parse, said
 from tickets.models import Channel, Ticket
 
