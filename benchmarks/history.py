@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import func, insert, select, update
 
+from callbacks import planner, service
 from callbacks.models import Callback, CallbackOutcome, CallbackStatus
 from core.extensions import db
 from core.models import AuditEvent, Organization, User
@@ -89,3 +90,37 @@ def seed(org: Organization, count: int, now: datetime) -> list[int]:
                                          ("operator", "ticket.note", "ticket", tid))])
     db.session.commit()
     return ids
+
+
+def seed_waiting(org: Organization, count: int, now: datetime) -> list[datetime]:
+    """count tickets of the organization, each with a planned callback in its own slot
+    (older messages, due before any new one); returns the planned instants."""
+    taken = db.session.execute(select(Callback.operator_id, Callback.planned_at).where(
+        Callback.organization_id == org.id, Callback.planned_at.is_not(None))).all()
+    plan = service._planner(org, now, taken)
+    slots, earliest = [], now + timedelta(minutes=5)
+    for key in range(count):
+        slot = plan.place(planner.Request(key=key, earliest=earliest))
+        assert slot is not None, "the horizon holds the seeded queue"
+        slots.append(slot)
+        earliest = slot.at
+    due = now + timedelta(days=1)  # older messages: due before any new one
+    ids = db.session.scalars(insert(Ticket).returning(Ticket.id, sort_by_parameter_order=True), [
+        {"organization_id": org.id, "number": 10_000 + i,
+         "call_sid": f"CAseed{i:026d}", "caller_number": f"+7903{i:07d}",
+         "callback_number": f"+7903{i:07d}", "role": "parent", "topic": "grades",
+         "channel": Channel.VOICEMAIL, "sla_due_at": due, "created_at": now,
+         "updated_at": now}
+        for i in range(count)
+    ]).all()
+    db.session.execute(insert(Callback), [
+        {"organization_id": org.id, "ticket_id": ids[i], "phone": f"+7903{i:07d}",
+         "status": CallbackStatus.PLANNED, "planned_at": s.at, "window_start": s.window_start,
+         "window_end": s.window_end, "promised_at": s.at, "operator_id": s.operator_id,
+         "created_at": now - timedelta(hours=1), "updated_at": now}
+        for i, s in enumerate(slots)
+    ])
+    db.session.execute(update(Organization).where(Organization.id == org.id)
+                       .values(ticket_seq=20_000))
+    db.session.commit()
+    return [s.at for s in slots]

@@ -10,57 +10,24 @@ from __future__ import annotations
 
 import sqlite3
 import threading
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 import time_machine
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import func, select, update
 
+from benchmarks.history import seed_waiting
 from callbacks import planner, service
 from callbacks.models import Callback, CallbackStatus
 from core import service as org_service
 from core.extensions import db
 from core.models import Organization
 from tests.conftest import OMSK_NUMBER, SCHOOL_NUMBER, TwilioCaller, parse, said
-from tickets.models import Channel, Ticket
+from tickets.models import Ticket
 
 MSK = ZoneInfo("Europe/Moscow")
 SATURDAY_NIGHT = datetime(2026, 11, 28, 22, 0, tzinfo=MSK)
 WAITING = 2000
-
-
-def seed_waiting(count: int, now: datetime) -> list[datetime]:
-    """count tickets of the Moscow school, each with a planned callback in its own slot."""
-    org = org_service.find_by_number(SCHOOL_NUMBER)
-    taken = db.session.execute(select(Callback.operator_id, Callback.planned_at).where(
-        Callback.organization_id == org.id, Callback.planned_at.is_not(None))).all()
-    plan = service._planner(org, now, taken)
-    slots, earliest = [], now + timedelta(minutes=5)
-    for key in range(count):
-        slot = plan.place(planner.Request(key=key, earliest=earliest))
-        assert slot is not None, "the horizon holds the seeded queue"
-        slots.append(slot)
-        earliest = slot.at
-    due = now + timedelta(days=1)  # older messages: due before any new one
-    ids = db.session.scalars(insert(Ticket).returning(Ticket.id, sort_by_parameter_order=True), [
-        {"organization_id": org.id, "number": 10_000 + i,
-         "call_sid": f"CAseed{i:026d}", "caller_number": f"+7903{i:07d}",
-         "callback_number": f"+7903{i:07d}", "role": "parent", "topic": "grades",
-         "channel": Channel.VOICEMAIL, "sla_due_at": due, "created_at": now,
-         "updated_at": now}
-        for i in range(count)
-    ]).all()
-    db.session.execute(insert(Callback), [
-        {"organization_id": org.id, "ticket_id": ids[i], "phone": f"+7903{i:07d}",
-         "status": CallbackStatus.PLANNED, "planned_at": s.at, "window_start": s.window_start,
-         "window_end": s.window_end, "promised_at": s.at, "operator_id": s.operator_id,
-         "created_at": now - timedelta(hours=1), "updated_at": now}
-        for i, s in enumerate(slots)
-    ])
-    db.session.execute(update(Organization).where(Organization.id == org.id)
-                       .values(ticket_seq=20_000))
-    db.session.commit()
-    return [s.at for s in slots]
 
 
 def leave_message(client, caller_number: str, school: str = SCHOOL_NUMBER):
@@ -117,7 +84,8 @@ def test_2000_waiting_callbacks_do_not_slow_the_record_action(app, client, demo,
         baseline = len(statements)
 
         with app.app_context():
-            seeded = seed_waiting(WAITING, datetime.now(UTC))
+            seeded = seed_waiting(org_service.find_by_number(SCHOOL_NUMBER), WAITING,
+                                  datetime.now(UTC))
             school = org_service.find_by_number(SCHOOL_NUMBER)
             school_id = school.id
 
