@@ -85,8 +85,8 @@ def request_callback(ticket: Ticket, *, preferred_at: datetime | None = None) ->
     if callback is not None:
         return callback
     org = db.session.get(Organization, ticket.organization_id)
-    for attempt in range(PLACEMENT_TRIES):
-        locked = attempt == PLACEMENT_TRIES - 1
+    for attempt in range(PLACEMENT_TRIES + 1):
+        locked = attempt >= PLACEMENT_TRIES - 1
         if locked:
             _lock(org.id)
         now = clock.now()
@@ -99,7 +99,11 @@ def request_callback(ticket: Ticket, *, preferred_at: datetime | None = None) ->
             status=CallbackStatus.PLANNED,
             created_at=now,
         )
-        placement = _placement(org, now, callback, ticket)
+        # The very last try, under the lock, displaces nobody and takes its slot even if a
+        # writer that takes no planning lock (a postponement) put a callback there meanwhile:
+        # a slot shared by two is better than a message without a callback.
+        placement = _placement(org, now, callback, ticket,
+                               displace=attempt < PLACEMENT_TRIES)
         if not locked:
             _lock(org.id)  # one writer per organization; also closes the double-request race
         existing = active_for(ticket)
@@ -108,7 +112,7 @@ def request_callback(ticket: Ticket, *, preferred_at: datetime | None = None) ->
             return existing
         db.session.add(callback)
         db.session.flush()
-        if _apply_placement(placement, callback):
+        if _apply_placement(placement, callback, check=attempt < PLACEMENT_TRIES):
             break
         db.session.rollback()  # another message took one of these slots first: plan again
         log.info("organization %s: a slot was taken meanwhile; placing again", org.id)
@@ -146,8 +150,8 @@ def _rank(sla_due: datetime | None, created_at: datetime, key: int) -> tuple:
     return (sla_due or FAR_FUTURE, created_at, key)
 
 
-def _placement(org: Organization, now: datetime, callback: Callback,
-               ticket: Ticket) -> Placement:
+def _placement(org: Organization, now: datetime, callback: Callback, ticket: Ticket, *,
+               displace: bool = True) -> Placement:
     """Place one callback among the organization's waiting ones, reading only."""
     key = callback.id if callback.id is not None else NEW
     rank = _rank(ticket.sla_due_at, callback.created_at or now, key if key != NEW else LAST)
@@ -167,7 +171,8 @@ def _placement(org: Organization, now: datetime, callback: Callback,
     for row in waiting:
         plan.take(row.operator_id, row.planned_at)
         other = _rank(row.sla_due_at, row.created_at, row.id)
-        if row.pinned or row.manual or row.planned_at <= imminent or other < rank:
+        if (not displace or row.pinned or row.manual or row.planned_at <= imminent
+                or other < rank):
             continue  # fixed, about to be called, or ahead of this one: never displaced
         bounds = [imminent, row.preferred_at, row.not_before, row.promised_at]
         held[(row.operator_id, plan.grid(row.planned_at))] = (other, planner.Request(
@@ -182,10 +187,14 @@ def _placement(org: Organization, now: datetime, callback: Callback,
     return Placement(spacing=plan.spacing, moves=moves, before=before)
 
 
-def _apply_placement(placement: Placement, callback: Callback) -> bool:
-    """Write a placement under the planning lock; False if the slots changed meanwhile."""
+def _apply_placement(placement: Placement, callback: Callback, *, check: bool = True) -> bool:
+    """Write a placement under the planning lock; False if its free slot was taken meanwhile.
+
+    A displaced callback that is no longer where it was planned (claimed for a call, or
+    moved) ends the chain: the slot it left is taken, and it needs no other.
+    """
     last = placement.moves[-1][1]
-    if last is not None:  # the one slot that was free must still be free
+    if check and last is not None:  # the one slot that was free must still be free
         operator = (Callback.operator_id.is_(None) if last.operator_id is None
                     else Callback.operator_id == last.operator_id)
         taken = db.session.scalar(
@@ -215,7 +224,7 @@ def _apply_placement(placement: Placement, callback: Callback) -> bool:
             .execution_options(synchronize_session=False)
         ).rowcount
         if moved != 1:
-            return False
+            break
     return True
 
 
@@ -229,8 +238,10 @@ def place(callback: Callback, now: datetime) -> None:
     callback.planned_at = None
     db.session.flush()
     placement = _placement(org, now, callback, callback.ticket)
-    if not _apply_placement(placement, callback):  # cannot happen under the lock
-        raise CallbackError(f"callback {callback.id}: its slots changed under the lock")
+    if not _apply_placement(placement, callback):
+        # A postponement (no planning lock) took the free slot meanwhile: plan again.
+        placement = _placement(org, now, callback, callback.ticket, displace=False)
+        _apply_placement(placement, callback, check=False)
 
 
 @functools.lru_cache(maxsize=65536)

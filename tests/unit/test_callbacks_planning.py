@@ -311,8 +311,8 @@ def test_a_slot_taken_while_planning_sends_the_message_round_again(school, monke
     placements = []
     real = service._placement
 
-    def racing(org, now, callback, ticket):
-        placement = real(org, now, callback, ticket)
+    def racing(org, now, callback, ticket, **options):
+        placement = real(org, now, callback, ticket, **options)
         placements.append(placement.moves[-1][1].at)
         if len(placements) == 1:  # another message takes the same slot before our lock
             rival = message(school, caller="+79161111111")
