@@ -6,7 +6,8 @@ Default database: SQLite in a temporary directory; --database postgresql://... (
 database you own: its tables are dropped and created). The Moscow demo school gets
 --waiting planned callbacks (benchmarks/history.py), then --messages parents leave a
 message out of hours through the signed webhooks (Flask's test client, in-process) while a
-thread calls the Omsk school's /ivr/voice over and over. Printed: the record action's
+thread calls the Omsk school's /ivr/voice over and over (a second round, as the two share
+the interpreter's lock). Printed: the record action's
 median and p90 with an empty queue and with the long one, and the other school's /ivr/voice
 latency meanwhile. Target (issue 13): the record action under 100 ms with 2,000 waiting.
 """
@@ -93,7 +94,9 @@ def main() -> int:
         with app.app_context():
             seed_waiting(org_service.find_by_number(SCHOOL_NUMBER), args.waiting,
                          datetime.now(UTC))
+        busy = [message(client, f"+7917{i:07d}") for i in range(args.messages)]
         other: list[float] = []
+        during: list[float] = []
         done = threading.Event()
 
         def other_school() -> None:
@@ -106,14 +109,15 @@ def main() -> int:
                 other.append((time.perf_counter() - started) * 1000)
 
         thread = threading.Thread(target=other_school)
-        thread.start()
-        busy = [message(client, f"+7917{i:07d}") for i in range(args.messages)]
+        thread.start()  # the same process: the two share the GIL, so this is not the record
+        during = [message(client, f"+7918{i:07d}") for i in range(args.messages)]  # figure
         done.set()
         thread.join()
     print(f"database: {url.split(':')[0]}")
     print(f"record action, empty queue:          {summary(empty)}")
     print(f"record action, {args.waiting:5} waiting:       {summary(busy)}")
     print(f"other school's /ivr/voice meanwhile: {summary(other)}")
+    print(f"  (record actions during those calls: {summary(during)})")
     ok = statistics.median(busy) < 100
     print("target: record action < 100 ms median with the long queue:", "met" if ok else "MISSED")
     return 0 if ok else 1

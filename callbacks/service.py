@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 
 import phonenumbers
 from phonenumbers import timezone as phone_timezones
-from sqlalchemy import ColumnElement, and_, case, func, or_, select, update
+from sqlalchemy import ColumnElement, and_, case, false, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import contains_eager, selectinload
 
@@ -156,30 +156,43 @@ def _placement(org: Organization, now: datetime, callback: Callback, ticket: Tic
     key = callback.id if callback.id is not None else NEW
     rank = _rank(ticket.sla_due_at, callback.created_at or now, key if key != NEW else LAST)
     imminent = now + _minutes("CALLBACK_LEAD_MINUTES")
-    waiting = db.session.execute(
-        select(Callback.id, Callback.operator_id, Callback.planned_at, Callback.preferred_at,
-               Callback.not_before, Callback.promised_at, Callback.pinned, Callback.manual,
-               Callback.phone, Callback.created_at, Ticket.sla_due_at, Ticket.role,
-               Ticket.topic)
-        .join(Ticket, Ticket.id == Callback.ticket_id)
-        .where(Callback.organization_id == org.id, Callback.status == CallbackStatus.PLANNED,
+    waiting = (Callback.organization_id == org.id, Callback.status == CallbackStatus.PLANNED,
                Callback.planned_at >= now, Callback.id != key)
-    ).all()
     plan = _planner(org, now)
+    # Every waiting callback's slot is taken: two columns per row, nothing else.
+    for operator, at in db.session.execute(
+            select(Callback.operator_id, Callback.planned_at).where(*waiting)):
+        plan.take(operator, at)
     held: dict = {}
     before: dict[int, datetime | None] = {}
-    for row in waiting:
-        plan.take(row.operator_id, row.planned_at)
-        other = _rank(row.sla_due_at, row.created_at, row.id)
-        if (not displace or row.pinned or row.manual or row.planned_at <= imminent
-                or other < rank):
-            continue  # fixed, about to be called, or ahead of this one: never displaced
-        bounds = [imminent, row.preferred_at, row.not_before, row.promised_at]
-        held[(row.operator_id, plan.grid(row.planned_at))] = (other, planner.Request(
-            key=row.id, earliest=max(b for b in bounds if b is not None), role=row.role,
-            topic=row.topic, sla_due=row.sla_due_at,
-            caller_zone=_zone(row.phone, org.timezone)))
-        before[row.id] = row.planned_at
+    if displace:  # only those ranked after this one may give way: usually none
+        sla, created, ident = rank
+        if sla == FAR_FUTURE:
+            later, same = false(), Ticket.sla_due_at.is_(None)
+        else:
+            later = or_(Ticket.sla_due_at.is_(None), Ticket.sla_due_at > sla)
+            same = Ticket.sla_due_at == sla
+        lower = or_(later, and_(same, or_(Callback.created_at > created, and_(
+            Callback.created_at == created, Callback.id > ident))))
+        movable = db.session.execute(
+            select(Callback.id, Callback.operator_id, Callback.planned_at,
+                   Callback.preferred_at, Callback.not_before, Callback.promised_at,
+                   Callback.phone, Callback.created_at, Ticket.sla_due_at, Ticket.role,
+                   Ticket.topic)
+            .join(Ticket, Ticket.id == Callback.ticket_id)
+            .where(*waiting, lower, Callback.pinned.is_(False), Callback.manual.is_(False),
+                   Callback.planned_at > imminent)
+        )
+        for row in movable:
+            other = _rank(row.sla_due_at, row.created_at, row.id)
+            if other < rank:
+                continue  # ahead of this one after all (equal instants): never displaced
+            bounds = [imminent, row.preferred_at, row.not_before, row.promised_at]
+            held[(row.operator_id, plan.grid(row.planned_at))] = (other, planner.Request(
+                key=row.id, earliest=max(b for b in bounds if b is not None), role=row.role,
+                topic=row.topic, sla_due=row.sla_due_at,
+                caller_zone=_zone(row.phone, org.timezone)))
+            before[row.id] = row.planned_at
     request = planner.Request(
         key=key, earliest=_earliest(callback, now), role=ticket.role, topic=ticket.topic,
         sla_due=ticket.sla_due_at, caller_zone=_zone(callback.phone, org.timezone))
