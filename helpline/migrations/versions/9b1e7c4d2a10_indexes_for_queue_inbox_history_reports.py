@@ -1,7 +1,7 @@
 """indexes for the queue, the inbox, the ticket history and the reports; schedule version
 
 Revision ID: 9b1e7c4d2a10
-Revises: 5761377eff8e
+Revises: b7e3c91d2a40
 Create Date: 2026-12-01 22:00:00.000000
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '9b1e7c4d2a10'
-down_revision = '5761377eff8e'
+down_revision = 'b7e3c91d2a40'
 branch_labels = None
 depends_on = None
 
