@@ -32,7 +32,8 @@ from tests.browser.support import MONDAY_0905, login  # noqa: E402
 
 ADMIN_PG = "postgresql://postgres@127.0.0.1:5432/postgres"
 WORKSPACE = {
-    "operator": ["/operator/?tab=due", "/operator/?tab=later", "/operator/?tab=overdue",
+    "operator": ["/operator/?tab=due", "/operator/?tab=later", "/operator/?tab=tomorrow",
+                 "/operator/?tab=planned", "/operator/?tab=overdue",
                  "/operator/?tab=active", "/operator/?tab=done", "/operator/queue-fragment",
                  "/operator/?tab=due&page=20", "/operator/callbacks/{callback}"],
     "consultant": ["/tickets/?tab=new", "/tickets/?tab=in_progress", "/tickets/?tab=overdue",

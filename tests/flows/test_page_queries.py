@@ -22,7 +22,8 @@ from tests.conftest import SCHOOL_NUMBER
 
 BUDGET = 20  # statements per page (issue 13)
 PAGES = {
-    "operator": ["/operator/?tab=due", "/operator/?tab=later", "/operator/?tab=overdue",
+    "operator": ["/operator/?tab=due", "/operator/?tab=later", "/operator/?tab=tomorrow",
+                 "/operator/?tab=planned", "/operator/?tab=overdue",
                  "/operator/?tab=active", "/operator/?tab=done", "/operator/queue-fragment",
                  "/operator/?tab=due&page=2", "/operator/callbacks/{callback}"],
     "consultant": ["/tickets/?tab=new", "/tickets/?tab=in_progress", "/tickets/?tab=overdue",
