@@ -21,6 +21,7 @@ from callbacks.models import (
     AttemptResult,
     Callback,
     CallbackAttempt,
+    CallbackOutcome,
     CallbackStatus,
 )
 from core import clock, phones, russian, telephony, worktime
@@ -388,8 +389,6 @@ def leave_in_queue(attempt_id: int | None) -> None:
 
 def after_call(attempt_id: int | None, digit: str) -> str:
     """The operator's key after the conversation: 1 resolved, 2 call again; else later."""
-    from callbacks.models import CallbackOutcome
-
     attempt = _attempt(attempt_id)
     if attempt is None:
         return prompts.NOT_CURRENT

@@ -22,7 +22,7 @@ from sqlalchemy import ColumnElement, and_, case, false, func, or_, select, upda
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import contains_eager, selectinload
 
-from callbacks import planner, settings
+from callbacks import planner, prompts, settings
 from callbacks.models import (
     ACTIVE_STATUSES,
     CLOSED_STATUSES,
@@ -834,15 +834,19 @@ def _ticket_closed(ticket: Ticket, *, actor: str = "system", user_id: int | None
     cancel_for_ticket(ticket, actor=actor, user_id=user_id)
 
 
+def _callback_needed(ticket: Ticket, **_: object) -> None:
+    request_callback(ticket)
+
+
 def subscribe() -> None:
-    """Listen to the tickets domain: a closed ticket ends its callbacks (called at start-up)."""
+    """Listen to the tickets domain (called at start-up): a ticket ready for its promised
+    call back gets one planned; a closed ticket ends its callbacks."""
+    ticket_signals.callback_needed.connect(_callback_needed)
     ticket_signals.ticket_closed.connect(_ticket_closed)
 
 
 def label(callback: Callback | None) -> str | None:
     """The Russian label the workspace shows for the callback («не дозвонились»...)."""
-    from callbacks import prompts
-
     if callback is None:
         return None
     if callback.status == CallbackStatus.DONE and callback.outcome:

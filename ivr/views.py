@@ -6,6 +6,7 @@ import hmac
 import logging
 
 from flask import Blueprint, current_app, request, send_file
+from twilio.twiml.voice_response import VoiceResponse
 from werkzeug.exceptions import NotFound
 
 from callbacks import service as callbacks
@@ -444,8 +445,6 @@ def vendor():
 
 
 def _prepend(say: twiml.Speaker, response, key: str, **params):
-    from twilio.twiml.voice_response import VoiceResponse
-
     out = VoiceResponse()
     say(out, key, **params)
     for verb in response.verbs:

@@ -21,6 +21,7 @@ from sqlalchemy import or_, select, update
 from core import clock, telephony
 from core.extensions import db
 from tickets import service as tickets
+from tickets import signals
 from tickets.models import Recording, Ticket, Transcript, TranscriptionState
 
 log = logging.getLogger(__name__)
@@ -213,16 +214,12 @@ def attach_transcript(recording: Recording, data: dict) -> Transcript:
 
 
 def _plan_callback(ticket: Ticket) -> None:
-    from callbacks import service as callbacks
-
     if ticket.is_open and ticket.needs_callback:
-        callbacks.request_callback(ticket)
+        signals.callback_needed.send(ticket)
 
 
 def replay_spool(app: Flask) -> int:
     """Scheduler tick: put what the spool kept into the database; return records imported."""
-    from tickets import service as tickets
-
     with app.app_context():
         result = tickets.import_spool(app.config["DATA_DIR"])
         for ticket_id in result.tickets:

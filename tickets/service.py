@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
-from core import clock, phones, service, worktime
+from core import clock, phones, service, telephony, worktime
 from core.extensions import db
 from core.models import Organization
 from tickets import signals
@@ -516,8 +516,6 @@ def _too_old(line: str) -> bool:
 
 
 def _replay(record: dict, data_dir: str) -> Ticket | None:
-    from core import telephony
-
     call_sid = str(record.get("call_sid") or "")[:64] or "unknown"
     sid = record.get("recording_sid")
     sid = sid if telephony.valid_recording_sid(sid) else None
