@@ -260,7 +260,7 @@ def main() -> int:
         for step, (path, extra, target) in STEPS.items():
             count = 12_000 if step == "topic" else 6_000
             for c in connections:
-                bodies, calls = signed_requests(path, extra, count, f"{step[0].upper()}{c}")
+                bodies, calls = signed_requests(path, extra, count, f"{step[0].upper()}{c}X")
                 create_calls(url, data, calls, step)
                 script = lua_script(path, bodies, Path(data), f"{step}{c}")
                 app = wrk(APP_PORT, script, c, duration)

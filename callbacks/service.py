@@ -172,8 +172,10 @@ def _placement(org: Organization, now: datetime, callback: Callback, ticket: Tic
         else:
             later = or_(Ticket.sla_due_at.is_(None), Ticket.sla_due_at > sla)
             same = Ticket.sla_due_at == sla
-        lower = or_(later, and_(same, or_(Callback.created_at > created, and_(
-            Callback.created_at == created, Callback.id > ident))))
+        after = Callback.created_at > created
+        if ident != LAST:  # LAST is beyond int4 on PostgreSQL: no id compares after it anyway
+            after = or_(after, and_(Callback.created_at == created, Callback.id > ident))
+        lower = or_(later, and_(same, after))
         movable = db.session.execute(
             select(Callback.id, Callback.operator_id, Callback.planned_at,
                    Callback.preferred_at, Callback.not_before, Callback.promised_at,
