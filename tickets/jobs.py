@@ -42,9 +42,25 @@ def worker_name() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"
 
 
+def speech_settings(*, assemble: bool = True):
+    """The configured speech engine with its model, or None when there is no model.
+
+    Without HELPLINE_ASR_MODEL / HELPLINE_VOSK_MODEL an installed model is used (one
+    downloaded into <data dir>/models, or the whisper-base PyPI packages) unless
+    ASR_AUTODETECT is off. Read on every call: the configuration may change at run time.
+    """
+    from transcription import asr
+
+    config = current_app.config
+    settings = asr.settings_from_config(config)
+    if settings.model or not config.get("ASR_AUTODETECT", True):
+        return settings if settings.model else None
+    return asr.discover(settings, Path(config["DATA_DIR"]) / "models", assemble=assemble)
+
+
 def model_path() -> str | None:
-    path = current_app.config.get("VOSK_MODEL") or ""
-    return path or None
+    settings = speech_settings(assemble=False)
+    return settings.model if settings else None
 
 
 def claim(owner: str, *, limit: int = 5) -> list[int]:
@@ -146,16 +162,20 @@ def forget_remote_copy(recording: Recording) -> bool:
 
 
 def _transcribe(recording: Recording) -> None:
-    from transcription.engine import ModelUnavailable, transcribe
+    from transcription import asr, bundled
 
-    model = model_path()
-    if model is None:
-        _no_model(recording, "HELPLINE_VOSK_MODEL is not set")
+    try:
+        settings = speech_settings()
+    except bundled.BundleMissing as exc:
+        _no_model(recording, str(exc))
+        return
+    if settings is None:
+        _no_model(recording, asr.NO_MODEL_HINT)
         return
     audio = Path(current_app.config["DATA_DIR"]) / recording.path
     try:
-        result = transcribe(audio, model)
-    except ModelUnavailable as exc:
+        result = asr.transcribe(audio, settings)
+    except asr.ModelUnavailable as exc:
         _no_model(recording, str(exc))
         return
     attach_transcript(recording, result.to_dict())

@@ -61,6 +61,7 @@ class Transcript:
     duration: float  # seconds of audio
     engine: str
     model: str
+    language: str = "ru"
 
     def to_dict(self) -> dict[str, Any]:
         """Return a JSON-serialisable dict (the inverse of from_dict)."""
@@ -73,6 +74,7 @@ class Transcript:
             "duration": self.duration,
             "engine": self.engine,
             "model": self.model,
+            "language": self.language,
         }
 
     @classmethod
@@ -85,6 +87,7 @@ class Transcript:
             duration=data["duration"],
             engine=data["engine"],
             model=data["model"],
+            language=data.get("language", "ru"),  # stored before engines had a language
         )
 
 

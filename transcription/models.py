@@ -42,9 +42,11 @@ from transcription.engine import (
 __all__ = [
     "DEFAULT_LIST_URL",
     "KNOWN",
+    "WHISPER_KNOWN",
     "ModelDownloadError",
     "check_model",
     "download_model",
+    "download_whisper",
     "fetch_model_list",
     "is_model_dir",
     "resolve_name",
@@ -297,3 +299,109 @@ def check_model(path: str | os.PathLike[str]) -> str:
         f"{model_name(directory)}: Vosk model OK at {directory} "
         f"({rate} Hz, {kind}{rescoring}, {size / 1e6:.0f} MB on disk)"
     )
+
+
+# --- faster-whisper ---------------------------------------------------------------------
+
+# The official CTranslate2 conversions faster-whisper itself uses, on the Hugging Face hub.
+WHISPER_KNOWN = {
+    "whisper-base": "Systran/faster-whisper-base",  # 145 MB; RTF ~0.1-0.3 at int8 on a core
+    "whisper-small": "Systran/faster-whisper-small",  # 484 MB; better, ~3x slower
+}
+WHISPER_HUB = "https://huggingface.co"
+WHISPER_FILES = ("config.json", "model.bin", "tokenizer.json", "vocabulary.txt")
+
+
+def _git_blob_sha1(path: Path) -> str:
+    """The id git (and the hub's listing) gives a small file: sha1 of "blob <size>\\0" + data."""
+    digest = hashlib.sha1(usedforsecurity=False)
+    digest.update(f"blob {path.stat().st_size}\0".encode())
+    with open(path, "rb") as f:
+        while block := f.read(_BLOCK):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _whisper_listing(base_url: str, repo: str, timeout: float) -> dict[str, dict]:
+    url = f"{base_url.rstrip('/')}/api/models/{repo}/tree/main"
+    with _open_url(url, timeout) as response:
+        try:
+            data = json.load(response)
+        except (ValueError, OSError) as exc:
+            raise ModelDownloadError(f"the file list at {url} is not valid JSON") from exc
+    if not isinstance(data, list):
+        raise ModelDownloadError(f"the file list at {url} is not a JSON array")
+    return {e["path"]: e for e in data if isinstance(e, dict) and "path" in e}
+
+
+def download_whisper(
+    name: str,
+    dest_dir: str | os.PathLike[str],
+    *,
+    base_url: str | None = None,
+    progress: Progress | None = None,
+    timeout: float = 30,
+) -> Path:
+    """Install an official faster-whisper model (whisper-base, whisper-small) as
+    dest_dir/<name>; return its folder.
+
+    Each file is checked against the hub's listing: its size, and its SHA-256 (large files
+    kept in Git LFS) or git blob id (small files). Nothing is installed unless every file
+    matches. No network is needed when the model is already there.
+    """
+    from transcription.whisper import is_whisper_dir
+
+    if name not in WHISPER_KNOWN:
+        raise ModelDownloadError(
+            f"unknown Whisper model {name!r}: use one of {', '.join(WHISPER_KNOWN)}")
+    dest = Path(dest_dir).expanduser().resolve()
+    target = dest / name
+    if is_whisper_dir(target):
+        return target
+    base = base_url or WHISPER_HUB
+    _check_url(base)
+    repo = WHISPER_KNOWN[name]
+    listing = _whisper_listing(base, repo, timeout)
+    missing = [f for f in WHISPER_FILES if f not in listing]
+    if missing:
+        raise ModelDownloadError(f"{repo} lists no {', '.join(missing)}")
+    entries = [listing[f] for f in WHISPER_FILES]
+    total = sum(int((e.get("lfs") or e).get("size") or 0) for e in entries)
+    dest.mkdir(parents=True, exist_ok=True)
+    work = Path(tempfile.mkdtemp(prefix=f".{name}-", suffix=".part", dir=dest))
+    done_before = 0
+
+    def overall(done: int, _total: int) -> None:
+        if progress:
+            progress(done_before + done, total)
+
+    try:
+        for entry in entries:
+            path = entry["path"]
+            lfs = entry.get("lfs") or {}
+            size = int(lfs.get("size") or entry.get("size") or 0) or None
+            url = f"{base.rstrip('/')}/{repo}/resolve/main/{urllib.parse.quote(path)}"
+            digests = _download(url, work / path, size, overall, timeout)
+            if lfs:
+                expected = str(lfs.get("oid") or lfs.get("sha256") or "").lower()
+                actual = digests["sha256"]
+            else:
+                expected = str(entry.get("oid") or "").lower()
+                actual = _git_blob_sha1(work / path)
+            if not expected:
+                raise ModelDownloadError(f"the listing gives no checksum for {path}")
+            if expected != actual:
+                raise ModelDownloadError(
+                    f"checksum mismatch for {url}: got {actual}, the listing says {expected}")
+            done_before += size or (work / path).stat().st_size
+        if target.exists() or target.is_symlink():
+            os.replace(target, work / ".previous")
+        os.replace(work, target)
+        with contextlib.suppress(OSError):
+            shutil.rmtree(target / ".previous")
+        return target
+    except OSError as exc:
+        raise ModelDownloadError(f"cannot install {name} into {dest}: {exc}") from exc
+    finally:
+        with contextlib.suppress(OSError):
+            shutil.rmtree(work)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Iterator, Mapping
 
+from transcription.engine import Transcript
 from transcription.extract import extract
 
 # The topic for a message no keyword matches (the labels call empty messages "other").
@@ -38,3 +39,13 @@ def understand(lines: Iterable[str], topics: Mapping[str, Iterable[str]]) -> Ite
     for line in lines:
         text, words = _parse_line(line)
         yield extract(text, topics, words=words, default_topic=default).as_dict()
+
+
+def understand_transcript(transcript: Transcript, topics: Mapping[str, Iterable[str]]) -> dict:
+    """``{"phone", "class", "topic", "abusive"}`` of one engine transcript, word
+    confidences included (either engine)."""
+    default = FALLBACK_TOPIC if FALLBACK_TOPIC in topics else None
+    words = [{"word": w.word, "start": w.start, "end": w.end, "conf": w.conf}
+             for w in transcript.words]
+    return extract(transcript.text, topics, words=words or None,
+                   default_topic=default).as_dict()
