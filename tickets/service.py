@@ -263,8 +263,12 @@ def suggest(ticket: Ticket, text: str, *, words: list[dict] | None = None) -> di
     org = db.session.get(Organization, ticket.organization_id)
     facts = extract(text or "", service.topic_keywords(org), words=words)
     kept = {k: v for k, v in (ticket.suggestions or {}).items()
-            if k not in ("phone", "class", "topic", "abusive", "low_confidence")}
-    ticket.suggestions = {**kept, **facts.as_dict(), "low_confidence": list(facts.low_confidence)}
+            if k not in ("phone", "class", "topic", "abusive", "low_confidence", "phone_differs")}
+    # The number keyed in during the call (or the caller ID) is exact; a different number in
+    # the transcript is only a hint for the consultant to confirm.
+    current = ticket.callback_number or ticket.caller_number
+    ticket.suggestions = {**kept, **facts.as_dict(), "low_confidence": list(facts.low_confidence),
+                          "phone_differs": bool(facts.phone and current and facts.phone != current)}
     db.session.commit()
     return ticket.suggestions
 

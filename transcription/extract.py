@@ -39,11 +39,24 @@ class Facts:
         }
 
 
-_TOKEN_RE = re.compile(r"[^\W\d_]*\*[\w*]*|\d+|[^\W\d_]+")
+# The endings Whisper writes after a digit ordinal: «7-м», «11-й», «10-го», «2-му».
+_ORDINAL_SUFFIX = r"(?:ого|ому|ый|ой|ым|ом|ая|ую|ых|го|му|й|м|я|ю|е|х)"
+_TOKEN_RE = re.compile(
+    rf"[^\W\d_]*\*[\w*]*|\d+-{_ORDINAL_SUFFIX}(?![^\W\d_])|\d+|[^\W\d_]+"
+)
+_DIGIT_ORDINAL_RE = re.compile(rf"^(\d+)-({_ORDINAL_SUFFIX})$")
+# What each ending allows of a class («класс» is masculine): case, or None (not a class).
+_DIGIT_ORDINAL_CASES = {
+    "м": "loct", "ом": "loct", "ым": "ablt",
+    "й": "nomn", "ый": "nomn", "ой": "nomn",
+    "го": "gent", "ого": "gent",
+    "му": "datv", "ому": "datv",
+}
 
 
 def tokenise(text: str) -> list[str]:
-    """Lower-case word and digit tokens, «ё» as «е»; masked words («б***») stay whole."""
+    """Lower-case word and digit tokens, «ё» as «е»; masked words («б***») stay whole, and
+    so do digit ordinals («7-м», «11-й»), whose ending is not a class letter."""
     return _TOKEN_RE.findall(normalise_word(text))
 
 
@@ -397,6 +410,8 @@ _LETTERS = {
     "н": "Н",
     "эн": "Н",
 }
+# A letter's name as the recognizer mishears it right after an ordinal («пятом бы»).
+_MISHEARD_LETTERS = {"бы": "Б", "вы": "В"}
 # Letters that are more often a conjunction or preposition: need «класс» after them.
 _WEAK_LETTERS = frozenset({"и", "к"})
 # After «класс» these are read as a conjunction or preposition («в пятом классе а ...»).
@@ -467,8 +482,15 @@ def _head_after(tokens: Sequence[str], i: int) -> str | None:
 def _class_candidate(tokens: Sequence[str], i: int) -> tuple[int, str] | None:
     """Score and label of a class named at token i, or None."""
     token = tokens[i]
+    ordinal_word = not token.isdigit()
+    digit_ordinal = _DIGIT_ORDINAL_RE.match(token)
     if token.isdigit():
         value, loct = int(token), False
+    elif digit_ordinal:
+        case = _DIGIT_ORDINAL_CASES.get(digit_ordinal.group(2))
+        if case is None:
+            return None  # «7-я школа», «3-е число»: feminine, neuter or plural
+        value, loct = int(digit_ordinal.group(1)), case == "loct"
     else:
         spelled = ordinal(token)
         if spelled is None or not (spelled.allows("masc") or spelled.allows("neut")):
@@ -481,7 +503,11 @@ def _class_candidate(tokens: Sequence[str], i: int) -> tuple[int, str] | None:
     nxt = tokens[i + 1] if i + 1 < len(tokens) else None
     after = tokens[i + 2] if i + 2 < len(tokens) else None
     score, letter = 0, ""
-    if nxt in _LETTERS:
+    if ordinal_word and nxt in _MISHEARD_LETTERS:
+        # «в пятом, бы» is the recognizer's «в пятом бэ»; «вы» needs «класс» after it.
+        if nxt == "бы" or (after is not None and _is_class_word(after)):
+            letter, score = _MISHEARD_LETTERS[nxt], 3
+    elif nxt in _LETTERS:
         if after is not None and _is_class_word(after):
             letter, score = _LETTERS[nxt], 5
         elif nxt in _WEAK_LETTERS:
