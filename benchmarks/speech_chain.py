@@ -127,6 +127,9 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--no-fallback", action="store_true", help="temperature 0 only")
     parser.add_argument("--no-confidence", action="store_true",
                         help="extract from the text alone, ignoring word confidences")
+    parser.add_argument("--phone-min-conf", type=float, default=None,
+                        help="word confidence under which no number is suggested "
+                             "(default: transcription.extract.PHONE_MIN_CONFIDENCE)")
     parser.add_argument("--cache", type=Path,
                         default=Path(os.environ.get("HELPLINE_ASR_CACHE")
                                      or Path.home() / ".cache" / "helpline" / "transcripts"))
@@ -188,7 +191,8 @@ def main(argv: list[str]) -> int:
         words = None if args.no_confidence else [
             {"word": w.word, "start": w.start, "end": w.end, "conf": w.conf}
             for w in transcript.words]
-        facts = extract(transcript.text, TOPIC_KEYWORDS, words=words, default_topic=OTHER)
+        facts = extract(transcript.text, TOPIC_KEYWORDS, words=words, default_topic=OTHER,
+                        phone_threshold=args.phone_min_conf)
         got = facts.as_dict()
         rid = row.get("id") or row["file"]
         want_phone = row["phone"] or None

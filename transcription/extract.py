@@ -209,27 +209,35 @@ class _PhoneCandidate:
     preferred: bool  # «лучше ...» comes shortly before
     corrected: bool  # follows a retraction of an earlier number
     fallback: bool = False  # «если не дозвонитесь ...» comes shortly before
+    span: tuple[int, int] = (0, 0)  # the tokens the number was read from
 
 
 def _window(tokens: Sequence[str], start: int, size: int = _CUE_WINDOW) -> Sequence[str]:
     return tokens[max(0, start - size) : start]
 
 
-def _best_span(groups: Sequence[Group], plus: bool, cue: bool) -> str | None:
+def _best_span(
+    groups: Sequence[Group], plus: bool, cue: bool, *, written: bool = False
+) -> str | None:
     """The phone number in a run of spoken groups, choosing the span the way a listener would.
 
     A run may hold more than the number: a school number before it («школа номер сорок три
     восемь девятьсот ...») or a repeat after it. Spans start and end on group boundaries;
     a leading «восемь» / «плюс семь», then reaching the end of the run, win.
+
+    A run the recognizer wrote in digits (``written``: «8 952 743 3901», «8-3-8-1-2-6-10»)
+    has no such neighbours: it is one number as the recognizer heard it, so it counts only
+    whole. Twelve digits there mean a digit heard twice or a group misheard, and any ten or
+    eleven of them would be a guess: an operator would call a stranger.
     """
     best: tuple[tuple[int, int, int], str] | None = None
-    for i in range(len(groups)):
+    for i in range(1 if written else len(groups)):
         digits = ""
         for j in range(i, len(groups)):
             digits += groups[j].digits
             if len(digits) > 11:
                 break
-            if len(digits) < 10:
+            if len(digits) < 10 or (written and j < len(groups) - 1):
                 continue
             prefixed = len(digits) == 11
             if prefixed:
@@ -321,7 +329,7 @@ class _OpenNumber:
     negated: bool = False  # «... ой не шестьдесят семь» was said: «а шестьдесят восемь» follows
 
 
-def _extract_phone(tokens: Sequence[str]) -> str | None:
+def _extract_phone(tokens: Sequence[str]) -> _PhoneCandidate | None:
     runs = number_runs(tokens, breaks=_count_word_breaks(tokens))
     candidates: list[_PhoneCandidate] = []
     open_number: _OpenNumber | None = None
@@ -343,7 +351,9 @@ def _extract_phone(tokens: Sequence[str]) -> str | None:
                     break
                 e164 = _best_span([Group(option, start, end)], open_number.plus, True)
                 if e164 is not None:
-                    candidates.append(_PhoneCandidate(e164, start, True, False, True))
+                    first = open_number.groups[0].start
+                    candidates.append(_PhoneCandidate(e164, start, True, False, True,
+                                                      span=(first, end)))
                     open_number = _OpenNumber([Group(option, start, end)], open_number.plus, end)
                     break
             continue
@@ -353,14 +363,16 @@ def _extract_phone(tokens: Sequence[str]) -> str | None:
         cue = any(word in _PHONE_CUES for word in before)
         if start > 0 and tokens[start - 1] in _NOT_PHONE_CUES:
             cue = False
-        e164 = _best_span(run, plus, cue)
+        written = all(tokens[group.start].isdigit() for group in run)
+        e164 = _best_span(run, plus, cue, written=written)
         if e164 is not None:
             preferred = any(word in _PREFERENCE_CUES for word in before)
             corrected = bool(candidates) and any(
                 word in _CORRECTION_CUES for word in tokens[candidates[-1].start : start]
             )
             fallback = any(word in _FALLBACK_CUES for word in before)
-            candidates.append(_PhoneCandidate(e164, start, cue, preferred, corrected, fallback))
+            candidates.append(_PhoneCandidate(e164, start, cue, preferred, corrected, fallback,
+                                              span=(start, end)))
         open_number = _OpenNumber(list(run), plus, end) if digit_count >= 7 else None
 
     # The last number wins (restarts, repeats), unless an earlier one was announced as the
@@ -379,7 +391,7 @@ def _extract_phone(tokens: Sequence[str]) -> str | None:
             )
         ):
             winner = candidate
-    return winner.e164 if winner else None
+    return winner
 
 
 # --- the child's class ------------------------------------------------------------------
@@ -732,12 +744,29 @@ def _is_abusive(tokens: Sequence[str]) -> bool:
 # --- entry point ------------------------------------------------------------------------
 
 
+# Under this word confidence a number is not suggested at all: the operator would call a
+# stranger. Set on the synthetic voicemails' whisper-base transcripts (see README).
+PHONE_MIN_CONFIDENCE = 0.2
+
+
+def _token_confidences(words: Sequence[Mapping], tokens: Sequence[str]) -> list[float] | None:
+    """Each token's word confidence, when the words spell the same tokens as the text."""
+    spelled: list[str] = []
+    confidences: list[float] = []
+    for word in words:
+        pieces = tokenise(str(word.get("word", "")))
+        spelled.extend(pieces)
+        confidences.extend([float(word.get("conf", 1.0))] * len(pieces))
+    return confidences if spelled == list(tokens) else None
+
+
 def extract(
     text: str,
     topics: Mapping[str, Iterable[str]],
     *,
     words: Sequence[Mapping] | None = None,
     threshold: float = 0.6,
+    phone_threshold: float | None = None,
     default_topic: str | None = None,
 ) -> Facts:
     """Phone number, class, topic and abuse flag from one transcript.
@@ -755,8 +784,17 @@ def extract(
         low = tuple(
             str(word.get("word", "")) for word in words if float(word.get("conf", 1.0)) < threshold
         )
+    candidate = _extract_phone(tokens)
+    phone = candidate.e164 if candidate else None
+    if phone and words:
+        confidences = _token_confidences(words, tokens)
+        floor = PHONE_MIN_CONFIDENCE if phone_threshold is None else phone_threshold
+        if confidences is not None:
+            spoken = confidences[candidate.span[0] : candidate.span[1]]
+            if spoken and min(spoken) < floor:
+                phone = None  # unsure: no number rather than a wrong one
     return Facts(
-        phone=_extract_phone(tokens),
+        phone=phone,
         klass=_extract_class(tokens),
         topic=_extract_topic(tokens, topics, default_topic),
         abusive=_is_abusive(tokens),

@@ -455,3 +455,42 @@ def test_no_word_mixes_latin_and_cyrillic_letters():
     for path in files:
         text = path.read_text(encoding="utf-8")
         assert not MIXED_SCRIPT.findall(text.replace("MIXED_SCRIPT", "")), path.name
+
+
+# --- Whisper's way of writing a number ---------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Перезвоните, пожалуйста, 8 916 243-17-08.", "+79162431708"),
+        ("Мой номер +7 (965) 402-55-30.", "+79654025530"),
+        ("Перезвоните 8-9-1-3-1-8-5-6-4-0-2", "+79131856402"),
+        ("Мой номер 8,999,001,55,66.", "+79990015566"),
+        ("Телефон 8 (3812) 65-04-19, звоните вечером.", "+73812650419"),
+        ("Перезвоните восемь 916 243 17 08", "+79162431708"),  # words and digits mixed
+        ("Мой телефон 904 511 7723.", "+79045117723"),
+        # A run the recognizer wrote with digits to spare: any 11 of them would be a guess.
+        ("Телефон 8-3-8-1-2-6-10-5-0-4-9-10.", None),
+        ("Телефон для связи 9,0,4,3,1,8,6,9,2,7,5.", None),
+        ("Перезвоните в 18, 96, 2240, 3, 17, 0, 8", None),
+    ],
+)
+def test_numbers_as_whisper_writes_them(text, expected):
+    assert facts(text).phone == expected
+
+
+def words_of(text: str, conf: float) -> list[dict]:
+    return [{"word": w, "conf": conf, "start": i, "end": i + 0.5}
+            for i, w in enumerate(text.split())]
+
+
+def test_a_number_heard_with_low_confidence_is_not_suggested():
+    text = "Перезвоните, пожалуйста, 8 952 743 3901."
+    assert facts(text, words=words_of(text, 0.9)).phone == "+79527433901"
+    unsure = words_of(text, 0.9)
+    unsure[4]["conf"] = 0.1  # «743» barely heard
+    got = facts(text, words=unsure)
+    assert got.phone is None and "743" in got.low_confidence
+    # Without word confidences (a typed or corrected text) the number stands.
+    assert facts(text).phone == "+79527433901"
