@@ -52,7 +52,7 @@ def load_manifest(path: Path) -> list[dict[str, str]]:
 
 def normalise(text: str) -> list[str]:
     text = text.lower().replace("ё", "е")
-    return re.findall(r"[0-9a-zа-я]+", text)
+    return re.findall(r"[^\W_]+", text)
 
 
 def edit_distance(a: list[str], b: list[str]) -> int:

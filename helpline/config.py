@@ -38,6 +38,7 @@ ASR_TEMPERATURE = "0 0.2 0.4 0.6 0.8 1.0"
 ASR_VAD_FILTER = True
 ASR_COMPUTE_TYPE = "int8"
 ASR_CPU_THREADS = 0
+ASR_INITIAL_PROMPT = None
 # Recordings, downloaded models; empty = <instance>/data.
 DATA_DIR = ""
 # Password of the demo users; empty = generated and printed once by `helpline demo`.
