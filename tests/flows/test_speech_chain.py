@@ -64,6 +64,23 @@ def test_a_message_left_by_phone_is_transcribed_in_russian(whisper_app, phone):
         assert all(0 <= w["conf"] <= 1 and w["start"] <= w["end"] for w in transcript.words)
     ticket = the_ticket(whisper_app)
     assert ticket.suggestions["topic"] == "other" and ticket.suggestions["phone"] is None
+    # The consultant sees which of Whisper's words it was unsure of.
+    from markupsafe import escape
+
+    from tests.browser.support import login
+
+    consultant = whisper_app.test_client()
+    login(consultant, "consultant")
+    html = consultant.get(f"/tickets/{ticket.id}").get_data(as_text=True)
+    with whisper_app.app_context():
+        words = db.session.scalars(select(Recording)).one().transcript.words
+    unsure = [w["word"] for w in words if w["conf"] < 0.6]
+    sure = [w["word"] for w in words if w["conf"] >= 0.6 and w["word"] not in unsure]
+    assert sure, words
+    for word in unsure:
+        assert f"<mark>{escape(word)}</mark>" in html
+    for word in sure:
+        assert f"<mark>{escape(word)}</mark>" not in html
 
 
 def test_a_keyed_in_number_is_the_callback_number_and_the_transcripts_a_suggestion(
