@@ -162,7 +162,7 @@ def configure(args: argparse.Namespace) -> asr.AsrSettings:
 
 def main(argv: list[str]) -> int:
     args = parse_args(argv)
-    from helpline.catalogue import OTHER, TOPIC_KEYWORDS
+    from core.catalogue import OTHER, TOPIC_KEYWORDS
     from transcription.extract import extract
 
     rows = load_manifest(args.manifest)[: args.limit]

@@ -14,7 +14,7 @@ import pytest
 import time_machine
 from sqlalchemy import select
 
-from helpline.extensions import db
+from core.extensions import db
 from helpline.simulator import Keys, Message, ScriptedCaller
 from ivr import prompts
 from tests.conftest import PARENT_NUMBER, SCHOOL_NUMBER, SHARED, need

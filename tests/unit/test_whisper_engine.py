@@ -85,7 +85,7 @@ def test_the_same_face_and_result_shape_as_vosk(settings, vosk_model, speech_dir
 def test_a_voicemail_number_comes_out_of_the_chain(whisper_model):
     """A synthetic voicemail with the number spoken digit by digit: audio -> text -> E.164,
     with the application's default decoding settings."""
-    from helpline.catalogue import TOPIC_KEYWORDS
+    from core.catalogue import TOPIC_KEYWORDS
     from transcription.understand import understand_transcript
 
     wav = SHARED / "audio" / "voicemails" / "dev-054.wav"
