@@ -30,15 +30,15 @@ ASR_AUTODETECT = True
 # Directory of an unpacked Vosk model (e.g. data/models/vosk-model-small-ru-0.22).
 VOSK_MODEL = ""
 # Whisper decoding (see transcription/whisper.py): beam width, fallback temperatures,
-# skipping silence, int8 on CPU, threads per worker (0 = all cores), the initial prompt
-# (unset = transcription.hints.VOICEMAIL_PROMPT; empty string = none).
+# skipping silence, int8 on CPU, threads per worker (0 = all cores), an initial prompt
+# (none by default: the ones measured made transcripts worse; see README).
 ASR_LANGUAGE = "ru"
 ASR_BEAM_SIZE = 5
 ASR_TEMPERATURE = "0 0.2 0.4 0.6 0.8 1.0"
 ASR_VAD_FILTER = True
 ASR_COMPUTE_TYPE = "int8"
 ASR_CPU_THREADS = 0
-ASR_INITIAL_PROMPT = None
+ASR_INITIAL_PROMPT = ""
 # Recordings, downloaded models; empty = <instance>/data.
 DATA_DIR = ""
 # Password of the demo users; empty = generated and printed once by `helpline demo`.

@@ -14,7 +14,6 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from transcription import hints
 from transcription.engine import ModelUnavailable, Transcript
 from transcription.whisper import WhisperOptions
 
@@ -74,7 +73,7 @@ def settings_from_config(config: Mapping[str, Any]) -> AsrSettings:
         beam_size=int(config.get("ASR_BEAM_SIZE") or defaults.beam_size),
         temperature=_temperatures(config.get("ASR_TEMPERATURE", defaults.temperature)),
         vad_filter=_bool(config.get("ASR_VAD_FILTER", defaults.vad_filter)),
-        initial_prompt=hints.VOICEMAIL_PROMPT if prompt is None else (str(prompt) or None),
+        initial_prompt=str(prompt) if prompt else None,
         compute_type=str(config.get("ASR_COMPUTE_TYPE") or defaults.compute_type),
         cpu_threads=int(config.get("ASR_CPU_THREADS") or 0),
     )

@@ -43,7 +43,9 @@ class WhisperOptions:
     # Fallback temperatures when a window's decode looks degenerate (repeats, low log-prob).
     temperature: tuple[float, ...] = (0.0, 0.2, 0.4, 0.6, 0.8, 1.0)
     vad_filter: bool = True  # skip silence (Silero VAD shipped inside faster-whisper)
-    initial_prompt: str | None = None  # text "before" the message: style and vocabulary
+    # Text "before" the message (style, vocabulary). None: every prompt measured on the
+    # voicemails raised the word error rate, and one with a number leaked its digits.
+    initial_prompt: str | None = None
     compute_type: str = "int8"  # int8 on CPU: ~4x smaller and faster than float32
     cpu_threads: int = 0  # 0 = CTranslate2's default (all cores)
     condition_on_previous_text: bool = True

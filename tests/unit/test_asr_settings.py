@@ -5,7 +5,6 @@ import pytest
 from helpline.app import ConfigError, create_app
 from helpline.cli import cli
 from transcription import asr, bundled, models
-from transcription.hints import VOICEMAIL_PROMPT
 
 
 def test_defaults_are_vosk_with_the_old_variable():
@@ -13,19 +12,19 @@ def test_defaults_are_vosk_with_the_old_variable():
     assert (settings.engine, settings.model) == ("vosk", "/m/vosk-ru")
     w = settings.whisper
     assert (w.language, w.beam_size, w.vad_filter, w.compute_type) == ("ru", 5, True, "int8")
-    assert w.initial_prompt == VOICEMAIL_PROMPT
+    assert w.initial_prompt is None and w.temperature[0] == 0.0
 
 
 def test_whisper_options_from_environment_strings():
     settings = asr.settings_from_config({
         "ASR_ENGINE": "Whisper", "ASR_MODEL": "/m/w", "VOSK_MODEL": "/m/vosk",
         "ASR_BEAM_SIZE": "3", "ASR_TEMPERATURE": "0, 0.4", "ASR_VAD_FILTER": "false",
-        "ASR_INITIAL_PROMPT": "", "ASR_CPU_THREADS": 2,
+        "ASR_INITIAL_PROMPT": "Здравствуйте.", "ASR_CPU_THREADS": 2,
     })
     assert (settings.engine, settings.model) == ("whisper", "/m/w")
     w = settings.whisper
     assert (w.beam_size, w.temperature, w.vad_filter, w.initial_prompt, w.cpu_threads) == (
-        3, (0.0, 0.4), False, None, 2)
+        3, (0.0, 0.4), False, "Здравствуйте.", 2)
     assert w.decode_kwargs()["word_timestamps"] is True
 
 
