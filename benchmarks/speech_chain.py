@@ -9,7 +9,8 @@ Run by hand from the repository root (or in CI, see .ci/run):
 MANIFEST is a TSV with a header: at least ``file`` and ``transcript`` (the reference text),
 and for the extraction scores ``phone class topic abusive`` (the format of
 ``../shared/audio/voicemails/manifest.tsv``; ``../shared/audio/ru-speech/manifest.tsv``
-has only the text, so only WER is printed). Files are relative to the manifest.
+has only the text, so only WER is printed). Files are relative to the manifest, or to
+``--audio-dir`` (``--audio-dir ../shared/audio/ru-speech/8k`` for the telephony copies).
 
 Defaults are the application's: HELPLINE_ASR_* settings, else whisper with the model of
 ``helpline models path whisper-base`` (the PyPI pair assembled in the cache).
@@ -134,6 +135,8 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
                         default=Path(os.environ.get("HELPLINE_ASR_CACHE")
                                      or Path.home() / ".cache" / "helpline" / "transcripts"))
     parser.add_argument("--no-cache", action="store_true")
+    parser.add_argument("--audio-dir", type=Path,
+                        help="read the manifest's files from here (e.g. ru-speech/8k)")
     parser.add_argument("--limit", type=int)
     parser.add_argument("--misses", action="store_true", help="list every miss")
     parser.add_argument("--json", action="store_true", help="print the figures as one JSON line")
@@ -177,7 +180,7 @@ def main(argv: list[str]) -> int:
                                   "abusive")}
     misses: list[str] = []
     for n, row in enumerate(rows, 1):
-        path = args.manifest.parent / row["file"]
+        path = (args.audio_dir or args.manifest.parent) / row["file"]
         transcript, elapsed = transcribe_cached(path, settings, cache)
         if elapsed is not None:
             decoded_audio += transcript.duration
