@@ -123,10 +123,9 @@ def _load_user(user_id: str) -> User | None:
     earlier session stops working at once (the cookie itself is only signed, not stored).
     """
     number, _, generation = user_id.partition(":")
-    try:
-        user = db.session.get(User, int(number))
-    except (ValueError, OverflowError):
-        return None
+    if not (number.isascii() and number.isdigit() and 0 < int(number) < 2**31):
+        return None  # not one of our ids (the database would refuse it)
+    user = db.session.get(User, int(number))
     if user is None or not user.active or not generation:
         return None
     return user if secrets.compare_digest(generation, str(user.session_generation)) else None

@@ -25,6 +25,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+import pytest
 import requests
 import time_machine
 from sqlalchemy import func, select
@@ -188,6 +189,7 @@ def _doomed_worker(config, moment, media_dir, done_log):
     os._exit(0)  # not reached when it dies as planned
 
 
+@pytest.mark.timeout(900)  # ~80 s on SQLite on a busy 2-core machine, more on PostgreSQL
 def test_three_hundred_calls_under_faults_lose_nothing(app, app_config, client, demo,
                                                        monkeypatch, tmp_path):
     media_dir = Path(app.config["DATA_DIR"]) / "twilio-media"
