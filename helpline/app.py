@@ -224,6 +224,9 @@ def _register_models() -> None:
     import callbacks.models  # noqa: F401  (register the tables)
     import core.models  # noqa: F401
     import tickets.models  # noqa: F401
+    from tickets import search
+
+    search.install()  # search documents follow every commit (tickets.search)
 
 
 def _subscribe() -> None:

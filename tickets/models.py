@@ -198,3 +198,21 @@ class Transcript(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=clock.now)
 
     recording: Mapped[Recording] = relationship(back_populates="transcript")
+
+
+class SearchDocument(Base):
+    """What search reads for one ticket: its transcripts, notes and answer, in one text.
+
+    Kept by tickets.search on every commit that changes them. PostgreSQL searches ``body``
+    with a GIN index on ``to_tsvector('russian', body)``; SQLite searches ``lemmas`` (the
+    words' dictionary forms, pymorphy3) through an FTS5 table kept in sync by triggers.
+    """
+
+    __tablename__ = "ticket_search"
+
+    ticket_id: Mapped[int] = mapped_column(
+        ForeignKey("tickets.id", ondelete="CASCADE"), primary_key=True, autoincrement=False
+    )
+    organization_id: Mapped[int | None] = mapped_column(ForeignKey("organizations.id"), index=True)
+    body: Mapped[str] = mapped_column(Text, default="")
+    lemmas: Mapped[str] = mapped_column(Text, default="")

@@ -26,7 +26,7 @@ from core import access, clock, paging, phones, service
 from core import ui_text as t
 from core.extensions import db
 from core.models import Organization, User, UserRole
-from tickets import casework
+from tickets import casework, search
 from tickets import service as tickets
 from tickets.models import DeclineReason, Recording, Ticket, Transcript, TranscriptionState
 
@@ -88,6 +88,25 @@ def inbox():
         names=_names(org),
         now=now,
         at_risk=_callbacks_at_risk([r.id for r in rows]),
+    )
+
+
+@bp.get("/search")
+@access.roles_required(*WORKERS)
+def search_page():
+    """Search the school's tickets by phone number, ticket number, name or words."""
+    org = access.current_org()
+    query = (request.args.get("q") or "").strip()[: search.QUERY_LIMIT]
+    rows = search.search(org.id, query) if query else []
+    return render_template(
+        "tickets/search.html",
+        query=query,
+        tickets=rows,
+        limit=search.RESULT_LIMIT,
+        transcripts=casework.transcripts_for([r.id for r in rows]),
+        shown_text=casework.shown_text,
+        names=_names(org),
+        now=clock.now(),
     )
 
 

@@ -40,10 +40,13 @@ target_db = current_app.extensions['migrate'].db
 
 
 def include_object(object, name, type_, reflected, compare_to):
-    """Leave out the table APScheduler creates and manages itself (helpline.scheduler)."""
+    """Leave out the table APScheduler creates and manages itself (helpline.scheduler) and
+    the search index's FTS5 table and expression index, made by DDL (tickets.search)."""
+    from tickets.search import managed_by_ddl
+
     if type_ == "table" and name == "apscheduler_jobs":
         return False
-    return True
+    return not managed_by_ddl(name, type_)
 
 
 def get_metadata():
