@@ -204,6 +204,10 @@ def topic_keywords(org: Organization) -> dict[str, list[str]]:
     return {t.code: list(t.keywords or ()) for t in org.topics if t.active}
 
 
+def get_organization(org_id: int | None) -> Organization | None:
+    return db.session.get(Organization, org_id) if org_id is not None else None
+
+
 def users_by_id(ids: Iterable[int]) -> list[User]:
     ids = list(ids)
     if not ids:

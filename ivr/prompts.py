@@ -44,6 +44,9 @@ VENDOR_CLOSED = "Служба поддержки сейчас не работа�
 CONNECTING = "Соединяю с консультантом. Пожалуйста, оставайтесь на линии."
 ALL_BUSY = "К сожалению, все консультанты сейчас заняты."
 CONSULTANT_BUSY = "К сожалению, консультант сейчас не может ответить."
+# said to the consultant who answers, before the caller is put through
+LIVE_WHISPER = "Звонок на линию помощи. Обращение номер {number}."
+LIVE_WHISPER_ROLE_TOPIC = "Звонит {role}, тема: {topic}."
 THANKS_BYE = "Спасибо за звонок. До свидания!"
 
 # closed: the voice message

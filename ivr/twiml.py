@@ -144,8 +144,10 @@ def topic_menu(say: Speaker, role: str, topics: Sequence[tuple[str, str]],
 # --- open: put the call through --------------------------------------------------------------
 
 
-def dial_consultants(say: Speaker, numbers: Sequence[str], *, caller_id: str | None,
-                     role: str | None, topic: str | None) -> VoiceResponse:
+def dial_consultants(say: Speaker, numbers: Sequence[str | tuple[str, str]], *,
+                     caller_id: str | None, role: str | None, topic: str | None
+                     ) -> VoiceResponse:
+    """Ring the consultants on duty; a (number, whisper URL) pair says who answered."""
     response = VoiceResponse()
     say(response, "CONNECTING")
     dial = response.dial(
@@ -154,8 +156,24 @@ def dial_consultants(say: Speaker, numbers: Sequence[str], *, caller_id: str | N
         timeout=current_app.config.get("DIAL_TIMEOUT", 20),
         caller_id=caller_id,
     )
-    for number in numbers:
-        dial.number(number)
+    for entry in numbers:
+        number, url = entry if isinstance(entry, tuple) else (entry, None)
+        if url:
+            dial.number(number, url=url, method="POST")
+        else:
+            dial.number(number)
+    return response
+
+
+def live_whisper(say: Speaker, number: str, role: str | None, topic: str | None
+                 ) -> VoiceResponse:
+    """What the consultant hears on answering: the ticket's number, who calls and why.
+
+    Ends without a Gather, so Twilio connects the two as soon as it is said."""
+    response = VoiceResponse()
+    say(response, "LIVE_WHISPER", number=number)
+    if role and topic:
+        say(response, "LIVE_WHISPER_ROLE_TOPIC", role=role, topic=topic)
     return response
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hmac
 import logging
 
-from flask import Blueprint, current_app, request, send_file
+from flask import Blueprint, current_app, request, send_file, url_for
 from twilio.twiml.voice_response import VoiceResponse
 from werkzeug.exceptions import NotFound
 
@@ -208,7 +208,10 @@ def _route(org: Organization, call: Call):
         service.schedule_for(org), clock.now(), kind=DutyKind.CONSULTATION.value,
         role=call.role, topic=call.topic,
     )
-    numbers = [u.phone for u in service.users_by_id(openness.user_ids) if u.phone]
+    numbers = [
+        (u.phone, url_for("ivr.live_answered", user=u.id, parent=call.call_sid))
+        for u in service.users_by_id(openness.user_ids) if u.phone
+    ]
     if openness.open and numbers:
         tickets.set_call_state(call, consultants_rung=len(numbers))
         tickets.update_call(call, outcome="ringing")
@@ -227,9 +230,40 @@ def dialed():
     if org is None:
         return twiml.respond(twiml.said_and_hangup(_say(None), "UNKNOWN_NUMBER"))
     if _form("DialCallStatus", 20) == "completed":
-        tickets.update_call(call, outcome="live")
+        tickets.finish_live_call(org, call, talk_seconds=_seconds("DialCallDuration"))
         return twiml.respond(twiml.goodbye(_say(org)))
     return _voicemail(org, call, reason="busy")
+
+
+@bp.post("/live-answered")
+@twilio_only
+def live_answered():
+    """A consultant picked up (the <Number url> of their leg): the call goes on record.
+
+    CallSid is the consultant's leg; the caller's call is ParentCallSid (also in the URL).
+    The ticket is opened now, so the consultant can open it while they talk."""
+    parent = _form("ParentCallSid", 64) or (request.args.get("parent") or "")[:64]
+    call = tickets.get_call(parent)
+    org = service.get_organization(call.organization_id) if call is not None else None
+    if call is None or org is None:
+        return twiml.respond(VoiceResponse())  # nothing to say: connect them anyway
+    try:
+        user_id = int(request.args.get("user", ""))
+    except ValueError:
+        user_id = None
+    ticket = tickets.take_live_call(org, call, user_id=user_id)
+    role = {r.code: r.name for r in org.roles}.get(call.role or "")
+    topic = {tp.code: tp.name for tp in org.topics}.get(call.topic or "")
+    return twiml.respond(twiml.live_whisper(
+        _say(org), russian.say_digits_grouped(str(ticket.number)), role, topic))
+
+
+def _seconds(name: str) -> int | None:
+    try:
+        value = int(_form(name, 12))
+    except ValueError:
+        return None
+    return value if value >= 0 else None
 
 
 def _voicemail(org: Organization, call: Call, *, reason, after_retries: bool = False):

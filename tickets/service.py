@@ -111,6 +111,64 @@ def finish_call(call_sid: str, status: str, duration: int | None) -> Call | None
     return call
 
 
+# --- calls taken live ----------------------------------------------------------------------
+
+
+def take_live_call(org: Organization, call: Call, *, user_id: int | None) -> Ticket:
+    """A consultant answered the caller: the call gets its ticket, in progress, theirs.
+
+    Idempotent on the caller's CallSid (Twilio retries; several phones may ring). The ticket
+    needs no callback: the consultant records its outcome on the ticket page."""
+    from helpline.models import User
+
+    user = db.session.get(User, user_id) if user_id is not None else None
+    if user is not None and user.organization_id != org.id:
+        user = None
+    ticket = find_by_call(call.call_sid)
+    first = ticket is None
+    if ticket is None:
+        ticket = open_ticket(org=org, call_sid=call.call_sid, caller_number=call.from_number,
+                             role=call.role, topic=call.topic, channel=Channel.PHONE)
+    state = call.state or {}
+    if user is not None and not state.get("answered_by"):
+        call.state = {**state, "answered_by": user.id,
+                      "answered_at": clock.now().isoformat(timespec="seconds")}
+        if ticket.assignee_id is None:
+            ticket.assignee_id = user.id
+    call.outcome = "live"
+    if first:
+        ticket.needs_callback = False
+        ticket.status = TicketStatus.IN_PROGRESS
+        service.audit("call.answered", "ticket", ticket.id, organization_id=org.id,
+                      actor=user.username if user else "twilio",
+                      user_id=user.id if user else None)
+    db.session.commit()
+    return ticket
+
+
+def finish_live_call(org: Organization, call: Call, *, talk_seconds: int | None) -> Ticket:
+    """The consultant and the caller hung up: how long they talked goes on the record."""
+    ticket = take_live_call(org, call, user_id=None)
+    state = call.state or {}
+    if "talk_seconds" not in state:
+        call.state = {**state, "talk_seconds": talk_seconds}
+        service.audit("call.ended", "ticket", ticket.id, organization_id=org.id,
+                      actor="twilio", user_id=state.get("answered_by"), seconds=talk_seconds)
+        db.session.commit()
+    return ticket
+
+
+def calls_of(ticket_ids: list[int]) -> dict[int, list[Call]]:
+    """The calls of each ticket (oldest first), in one query."""
+    found: dict[int, list[Call]] = {i: [] for i in ticket_ids}
+    if ticket_ids:
+        for call in db.session.scalars(
+            select(Call).where(Call.ticket_id.in_(ticket_ids)).order_by(Call.started_at, Call.id)
+        ):
+            found[call.ticket_id].append(call)
+    return found
+
+
 # --- tickets -----------------------------------------------------------------------------
 
 

@@ -12,7 +12,7 @@ from callbacks.models import Callback
 from core.extensions import db
 from helpline.simulator import DialOutcome, Keys, Message, ScriptedCaller, Silence, Speech
 from ivr import prompts
-from tests.conftest import OMSK_NUMBER, PARENT_NUMBER, SCHOOL_NUMBER, make_wav
+from tests.conftest import OMSK_NUMBER, PARENT_NUMBER, SCHOOL_NUMBER, make_wav, parse
 from tickets.models import Call, Channel, Recording, Ticket, TranscriptionState
 
 MSK = ZoneInfo("Europe/Moscow")
@@ -49,11 +49,64 @@ def test_parent_in_hours_is_put_through_to_the_consultant(app, phone):
     assert len(dial) == 1 and dial[0].text.split(", ") == [CONSULTANT]
     assert dial[0].attrs["callerId"] == SCHOOL_NUMBER
     assert prompts.CONNECTING in text_of(talk) and prompts.THANKS_BYE in text_of(talk)
-    assert tickets_in_db(app) == []
     with app.app_context():
         call = db.session.scalars(select(Call)).one()
         assert (call.role, call.topic, call.outcome, call.status) == (
             "parent", "grades", "live", "completed")
+
+
+def test_a_call_answered_live_is_on_record(app, phone):
+    """Who took it, when, how long: a ticket in progress, theirs, with no callback."""
+    from callbacks.models import Callback
+    from helpline.models import AuditEvent, User
+
+    with at(MONDAY_1330):
+        talk = phone.call(to=SCHOOL_NUMBER, from_=PARENT_NUMBER, caller=ScriptedCaller(
+            [Keys("1"), Keys("2"), DialOutcome("completed", duration=95)]))
+    assert not talk.errors, talk.render(verbose=True)
+    # The consultant heard the ticket's number and who calls about what, then was connected.
+    heard = " ".join(e.text for e in talk.events if e.kind == "whisper")
+    assert "Обращение номер 1." in heard and "звонит родитель" in heard.lower() and "тема: оценки" in heard
+    assert "Обращение номер" not in text_of(talk)  # the caller does not hear the whisper
+    [ticket] = tickets_in_db(app)
+    with app.app_context():
+        ticket = db.session.get(Ticket, ticket.id)
+        consultant = db.session.scalars(select(User).where(User.phone == CONSULTANT)).one()
+        assert ticket.channel == Channel.PHONE and ticket.status == "in_progress"
+        assert ticket.assignee_id == consultant.id and not ticket.needs_callback
+        assert ticket.caller_number == PARENT_NUMBER and ticket.sla_due_at is not None
+        assert db.session.scalars(select(Callback)).all() == []
+        call = db.session.scalars(select(Call)).one()
+        assert call.ticket_id == ticket.id and call.outcome == "live"
+        assert call.state["answered_by"] == consultant.id and call.state["talk_seconds"] == 95
+        actions = [e.action for e in db.session.scalars(
+            select(AuditEvent).where(AuditEvent.object_type == "ticket",
+                                     AuditEvent.object_id == ticket.id))]
+        assert "call.answered" in actions and "call.ended" in actions
+
+
+def test_live_call_webhooks_twice_make_one_ticket(app, caller):
+    """Twilio retries: the whisper and the <Dial> action arriving again change nothing."""
+    with at(MONDAY_1330):
+        caller.post("/ivr/voice")
+        caller.post("/ivr/role", Digits="1")
+        caller.post("/ivr/topic?role=parent", Digits="2")
+        with app.app_context():
+            from helpline.models import User
+
+            user = db.session.scalars(select(User).where(User.phone == CONSULTANT)).one()
+        leg = {"ParentCallSid": caller.call_sid, "Direction": "outbound-dial"}
+        path = f"/ivr/live-answered?user={user.id}&parent={caller.call_sid}"
+        for _ in range(2):
+            assert "Обращение номер" in " ".join(
+                el.text or "" for el in parse(caller.post(path, **leg)).iter("Say"))
+        for _ in range(2):
+            parse(caller.post("/ivr/dialed?role=parent&topic=grades",
+                              DialCallStatus="completed", DialCallDuration="42"))
+    [ticket] = tickets_in_db(app)
+    with app.app_context():
+        call = db.session.scalars(select(Call)).one()
+        assert call.state["talk_seconds"] == 42 and call.ticket_id == ticket.id
 
 
 def test_parent_on_saturday_night_leaves_a_message(app, phone):
