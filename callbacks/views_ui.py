@@ -20,6 +20,7 @@ from core import access, clock, paging
 from core import ui_text as t
 from core.extensions import db
 from core.models import Organization, UserRole
+from tickets import history
 from tickets.models import DeclineReason, TranscriptionState
 
 bp = Blueprint("operator", __name__, url_prefix="/operator")
@@ -143,6 +144,8 @@ def _card(callback: Callback, *, error: str | None = None, status: int = 200,
         needs_call=callback.status == CallbackStatus.PLANNED,
         claimed_by_other=callback.claimed_by_id not in (None, current_user.id)
         and callback.status == CallbackStatus.DIALING,
+        caller_history=history.caller_history(ticket, callback.phone),
+        history_limit=history.LIMIT,
         error=error,
         values=values or {},
     ), status

@@ -182,6 +182,19 @@ OVERDUE = "просрочено"
 AT_RISK = "под угрозой срока"
 NO_TRANSCRIPT = "расшифровки нет"
 
+# --- the caller's history (ticket page and callback card) -------------------------------
+CALLER_HISTORY = "Раньше с этого номера"
+CALLER_HISTORY_NONE = "Других обращений и звонков с этого номера не было."
+CALLER_HISTORY_TICKET = "Обращение № {number}"
+CALLER_HISTORY_CALL = "Звонок"
+CALLER_HISTORY_TAKEN = "ответил(а) {name}"
+CALLER_HISTORY_TALK = "разговор {duration}"
+CALLER_HISTORY_MORE = "Показаны последние {count}. Остальные можно найти через поиск."
+LIVE_CALL = "Звонок принят консультантом"
+LIVE_CALL_TAKEN = "Ответил(а): {name}, {when}"
+LIVE_CALL_TALK = "Длительность разговора: {duration}"
+LIVE_CALL_HINT = "Запишите итог разговора: ответ и закрытие, передача в поддержку или отказ."
+
 # --- search ------------------------------------------------------------------------------
 SEARCH_TITLE = "Поиск обращений"
 SEARCH_LABEL = "Поиск"

@@ -109,6 +109,7 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(phones.display, "phone")
     app.add_template_filter(audit_details, "audit_details")
     app.add_template_filter(format_when_iso, "when_iso")
+    app.add_template_filter(format_talk, "talk")
     app.register_error_handler(CSRFError, _csrf_error)
     for code in (400, 403, 404, 405, 413, 429, 500):
         app.register_error_handler(code, _error_page)
@@ -311,6 +312,17 @@ def switch_organization():
     flash(t.ORGANIZATION_SWITCHED.format(name=org.name), "success")
     back = _safe_next()
     return redirect(back or home_url())
+
+
+def format_talk(seconds: int | None) -> str:
+    """«1 мин 35 с», «40 с», or «не указано»."""
+    if seconds is None:
+        return t.NOT_SET
+    minutes, rest = divmod(max(int(seconds), 0), 60)
+    if not minutes:
+        return f"{rest} {t.SECONDS_SHORT}"
+    return f"{minutes} {t.MINUTES_SHORT} {rest} {t.SECONDS_SHORT}" if rest else (
+        f"{minutes} {t.MINUTES_SHORT}")
 
 
 # --- templates -----------------------------------------------------------------------------

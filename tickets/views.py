@@ -26,7 +26,7 @@ from core import access, clock, paging, phones, service
 from core import ui_text as t
 from core.extensions import db
 from core.models import Organization, User, UserRole
-from tickets import casework, search
+from tickets import casework, history, search
 from tickets import service as tickets
 from tickets.models import DeclineReason, Recording, Ticket, Transcript, TranscriptionState
 
@@ -152,6 +152,8 @@ def _page(ticket: Ticket, *, error: str | None = None, status: int = 200, form: 
     assignee = db.session.get(User, ticket.assignee_id) if ticket.assignee_id else None
     events = casework.history(ticket)
     users = {u.id: u for u in service.users_by_id({e.user_id for e in events if e.user_id})}
+    live_calls = [c for c in tickets.calls_of([ticket.id])[ticket.id] if c.outcome == "live"]
+    takers = {(c.state or {}).get("answered_by") for c in live_calls} - {None}
     return render_template(
         "tickets/ticket.html",
         ticket=ticket,
@@ -167,6 +169,10 @@ def _page(ticket: Ticket, *, error: str | None = None, status: int = 200, form: 
         notes=casework.notes(ticket),
         history=events,
         users=users,
+        caller_history=history.caller_history(ticket),
+        history_limit=history.LIMIT,
+        live_calls=live_calls,
+        live_takers={u.id: u.name for u in service.users_by_id(takers)},
         callback=_callback_of(ticket),
         decline_reasons=list(DeclineReason),
         vendor_phones=", ".join(phones.display(p) for p in (org.vendor_phones or ())),
