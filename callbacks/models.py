@@ -92,6 +92,8 @@ class Callback(Base):
     # Waits in the operator's queue instead of ringing the operator automatically.
     manual: Mapped[bool] = mapped_column(Boolean, default=False)
     operator_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    # Given to this colleague by hand: the planner keeps them as the callback's operator.
+    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
     at_risk: Mapped[bool] = mapped_column(Boolean, default=False)
     attempts: Mapped[int] = mapped_column(Integer, default=0)  # calls that did not reach the caller
     max_attempts: Mapped[int] = mapped_column(Integer, default=3)

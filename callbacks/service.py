@@ -356,7 +356,7 @@ def _apply(callback: Callback, slot: planner.Assignment | None) -> int:
     else:
         callback.planned_at = slot.at
         callback.window_start, callback.window_end = slot.window_start, slot.window_end
-        callback.operator_id = slot.operator_id
+        callback.operator_id = callback.assignee_id or slot.operator_id
         callback.at_risk = slot.at_risk
     return int(before != callback.planned_at)
 
@@ -544,10 +544,13 @@ def _tab_filters(org: Organization, now: datetime) -> dict[str, ColumnElement[bo
     }
 
 
-def _queue_select(org: Organization, role: str | None, topic: str | None, *columns):
+def _queue_select(org: Organization, role: str | None, topic: str | None, *columns,
+                  assignee: int | None = None):
     query = (select(*columns).select_from(Callback)
              .join(Ticket, Ticket.id == Callback.ticket_id)
              .where(Callback.organization_id == org.id))
+    if assignee is not None:  # «мои»: given to them, or planned for them
+        query = query.where(func.coalesce(Callback.assignee_id, Callback.operator_id) == assignee)
     if role:
         query = query.where(Ticket.role == role)
     if topic:
@@ -556,13 +559,13 @@ def _queue_select(org: Organization, role: str | None, topic: str | None, *colum
 
 
 def queue_counts(org: Organization, *, now: datetime | None = None, role: str | None = None,
-                 topic: str | None = None) -> dict[str, int]:
+                 topic: str | None = None, assignee: int | None = None) -> dict[str, int]:
     """How many callbacks each tab of the queue holds: one aggregate query."""
     filters = _tab_filters(org, now or clock.now())
     row = db.session.execute(_queue_select(
         org, role, topic,
         *(func.coalesce(func.sum(case((condition, 1), else_=0)), 0).label(tab)
-          for tab, condition in filters.items()),
+          for tab, condition in filters.items()), assignee=assignee,
     ).where(or_(Callback.status.in_(ACTIVE_STATUSES), Callback.closed_at >= _queue_bounds(
         org, now or clock.now())[0]))).one()
     return {tab: int(getattr(row, tab)) for tab in filters}
@@ -570,10 +573,10 @@ def queue_counts(org: Organization, *, now: datetime | None = None, role: str | 
 
 def queue_rows(org: Organization, tab: str, *, now: datetime | None = None,
                role: str | None = None, topic: str | None = None, offset: int = 0,
-               limit: int = 50) -> list[Callback]:
+               limit: int = 50, assignee: int | None = None) -> list[Callback]:
     """One page of a tab of the queue, in working order, with the tickets loaded."""
     filters = _tab_filters(org, now or clock.now())
-    query = _queue_select(org, role, topic, Callback).where(filters[tab]).options(
+    query = _queue_select(org, role, topic, Callback, assignee=assignee).where(filters[tab]).options(
         contains_eager(Callback.ticket))
     if tab == "done":
         query = query.order_by(Callback.closed_at, Callback.id)
@@ -789,6 +792,28 @@ def postpone(
                   organization_id=callback.organization_id,
                   actor=user.username if user else "system", user_id=user.id if user else None,
                   planned_at=iso(callback.planned_at))
+    db.session.commit()
+    return callback
+
+
+def assign(callback: Callback, user: User | None, *, actor: str,
+           actor_id: int | None = None) -> Callback:
+    """Give the callback to a colleague (None: back to whoever the plan picks).
+
+    The colleague becomes the callback's operator at once and through every re-plan; the
+    automatic dialer still rings someone else on duty when they are busy or away."""
+    if user is not None and (user.organization_id != callback.organization_id
+                             or not user.active):
+        raise ValueError("not a colleague at this organization")
+    if not callback.is_active:
+        raise ValueError("the callback is closed")
+    previous = callback.assignee_id
+    callback.assignee_id = user.id if user is not None else None
+    if user is not None:
+        callback.operator_id = user.id
+    service.audit("callback.assigned", "callback", callback.id,
+                  organization_id=callback.organization_id, actor=actor, user_id=actor_id,
+                  assignee_id=callback.assignee_id, previous=previous)
     db.session.commit()
     return callback
 

@@ -17,9 +17,10 @@ from callbacks import dialer
 from callbacks import service as callbacks
 from callbacks.models import AttemptResult, Callback, CallbackOutcome, CallbackStatus
 from core import access, clock, paging
+from core import service as org_service
 from core import ui_text as t
 from core.extensions import db
-from core.models import Organization, UserRole
+from core.models import Organization, User, UserRole
 from tickets import history
 from tickets.models import DeclineReason, TranscriptionState
 
@@ -46,6 +47,14 @@ MESSAGE_WORDS = 40  # the first lines of the transcript on the card
 # --- the queue -------------------------------------------------------------------------------
 
 
+WHO_FILTERS = ("all", "mine")
+
+
+def _who() -> str:
+    who = request.args.get("who", "all")
+    return who if who in WHO_FILTERS else "all"
+
+
 def _filters(org: Organization) -> tuple[str, str, str]:
     tab = request.args.get("tab", "due")
     role = request.args.get("role", "")
@@ -65,10 +74,11 @@ def _queue_context() -> dict:
     tab, role, topic = _filters(org)
     number = paging.page_number()
     now = clock.now()
-    counts = callbacks.queue_counts(org, now=now, role=role, topic=topic)
+    mine = current_user.id if _who() == "mine" else None
+    counts = callbacks.queue_counts(org, now=now, role=role, topic=topic, assignee=mine)
     pager = paging.Page(number, counts[tab])
     rows = callbacks.queue_rows(org, tab, now=now, role=role, topic=topic,
-                                offset=pager.offset, limit=pager.per_page)
+                                offset=pager.offset, limit=pager.per_page, assignee=mine)
     return {
         "tab": tab,
         "tabs": TABS,
@@ -78,14 +88,17 @@ def _queue_context() -> dict:
         "counts": counts,
         "pager": pager,
         "pager_url": lambda n: url_for("operator.queue", tab=tab, page=n, role=role or None,
-                                       topic=topic or None),
+                                       topic=topic or None,
+                                       who=_who() if _who() != "all" else None),
         "names": {
             "roles": {r.code: r.name for r in org.roles},
             "topics": {tp.code: tp.name for tp in org.topics},
         },
         "words": callbacks.words_for([c.ticket_id for c in rows]),
         "updated": now,
-        "query": {"role": role, "topic": topic},
+        "query": {"role": role, "topic": topic, "who": _who()},
+        "who": _who(),
+        "who_filters": WHO_FILTERS,
     }
 
 
@@ -145,6 +158,7 @@ def _card(callback: Callback, *, error: str | None = None, status: int = 200,
         claimed_by_other=callback.claimed_by_id not in (None, current_user.id)
         and callback.status == CallbackStatus.DIALING,
         caller_history=history.caller_history(ticket, callback.phone),
+        colleagues=org_service.colleagues(org.id, (OPERATOR,)),
         history_limit=history.LIMIT,
         error=error,
         values=values or {},
@@ -247,6 +261,28 @@ def outcome(callback_id: int):
         elif callback.planned_at is not None:
             message += " " + t.RETRY_PLANNED.format(when=access.format_when(callback.planned_at))
     return _back(callback, message)
+
+
+@bp.post("/callbacks/<int:callback_id>/assign")
+@access.roles_required(OPERATOR)
+def assign(callback_id: int):
+    """Give the callback to a colleague (or back to the plan)."""
+    callback = _callback(callback_id)
+    raw = (request.form.get("assignee") or "").strip()
+    user = None
+    if raw:
+        user = db.session.get(User, int(raw)) if raw.isdigit() and len(raw) < 10 else None
+        if user is None or not {OPERATOR, UserRole.ADMIN.value} & set(user.roles or ()):
+            return _card(callback, error=t.ASSIGN_BAD, status=400)
+    try:
+        callbacks.assign(callback, user, actor=current_user.username,
+                         actor_id=current_user.id)
+    except ValueError:
+        db.session.rollback()
+        callback = _callback(callback_id)
+        message = t.ASSIGN_CLOSED if not callback.is_active else t.ASSIGN_BAD
+        return _card(callback, error=message, status=400)
+    return _back(callback, t.ASSIGNED.format(name=user.name) if user else t.UNASSIGNED)
 
 
 @bp.post("/callbacks/<int:callback_id>/release")

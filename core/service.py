@@ -208,6 +208,16 @@ def get_organization(org_id: int | None) -> Organization | None:
     return db.session.get(Organization, org_id) if org_id is not None else None
 
 
+def colleagues(org_id: int, roles: Iterable[str]) -> list[User]:
+    """Active users of the organization with any of the roles, by name (for «передать»)."""
+    wanted = set(roles)
+    users = db.session.scalars(
+        select(User).where(User.organization_id == org_id, User.active.is_(True))
+        .order_by(User.name, User.id)
+    )
+    return [u for u in users if wanted & set(u.roles or ())]
+
+
 def users_by_id(ids: Iterable[int]) -> list[User]:
     ids = list(ids)
     if not ids:

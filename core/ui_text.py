@@ -127,6 +127,10 @@ CALLBACK_OUTCOME = {
     "cancelled": "не нужен: обращение закрыто",
 }
 AUDIT_ACTION = {
+    "ticket.assigned": "Передано коллеге",
+    "callback.assigned": "Обратный звонок передан коллеге",
+    "call.answered": "Консультант ответил на звонок",
+    "call.ended": "Разговор окончен",
     "ticket.opened": "Обращение зарегистрировано",
     "ticket.status": "Статус изменён",
     "ticket.callback_number": "Звонящий указал номер для обратного звонка",
@@ -313,6 +317,18 @@ PAGER_OF = "Страница {page} из {pages}"
 FILTER_ROLE = "Кто обращается"
 FILTER_TOPIC = "Тема"
 FILTER_ALL = "все"
+# whose work: «мои» / «все»
+WHO_FILTER = "Чьи"
+WHO = {"all": "Все", "mine": "Мои"}
+ASSIGN = "Передать коллеге"
+ASSIGN_LABEL = "Кому"
+ASSIGN_NOBODY = "никому (снять назначение)"
+ASSIGN_SUBMIT = "Передать"
+ASSIGNED = "Передано: {name}."
+UNASSIGNED = "Назначение снято."
+ASSIGN_BAD = "Выберите сотрудника этой школы из списка."
+ASSIGN_CLOSED = "Обратный звонок уже завершён, передать его нельзя."
+CALLBACK_ASSIGNEE = "Назначен"
 FILTER_APPLY = "Показать"
 COL_PLANNED = "Когда звонить"
 COL_PHONE = "Номер"

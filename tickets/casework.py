@@ -13,7 +13,7 @@ from sqlalchemy import Select, and_, func, or_, select
 
 from core import clock, phones, service
 from core.extensions import db
-from core.models import AuditEvent, Organization
+from core.models import AuditEvent, Organization, User
 from tickets import service as tickets
 from tickets.models import (
     OPEN_STATUSES,
@@ -50,8 +50,10 @@ class Word:
 # --- the inbox -------------------------------------------------------------------------------
 
 
-def _tab_query(org_id: int, tab: str, now: datetime) -> Select:
+def _tab_query(org_id: int, tab: str, now: datetime, assignee_id: int | None = None) -> Select:
     query = select(Ticket).where(Ticket.organization_id == org_id)
+    if assignee_id is not None:
+        query = query.where(Ticket.assignee_id == assignee_id)
     if tab == "new":
         return query.where(Ticket.status == TicketStatus.NEW)
     if tab == "in_progress":
@@ -62,10 +64,12 @@ def _tab_query(org_id: int, tab: str, now: datetime) -> Select:
 
 
 def inbox(org_id: int, tab: str, *, now: datetime | None = None, limit: int = 50,
-          offset: int = 0) -> list[Ticket]:
-    """One page of a tab's tickets: open ones by due instant, closed ones latest first."""
+          offset: int = 0, assignee_id: int | None = None) -> list[Ticket]:
+    """One page of a tab's tickets: open ones by due instant, closed ones latest first.
+
+    With ``assignee_id``, only that person's tickets («мои»)."""
     now = now or clock.now()
-    query = _tab_query(org_id, tab, now)
+    query = _tab_query(org_id, tab, now, assignee_id)
     if tab == "closed":
         query = query.order_by(Ticket.closed_at.desc(), Ticket.id.desc())
     else:
@@ -73,11 +77,13 @@ def inbox(org_id: int, tab: str, *, now: datetime | None = None, limit: int = 50
     return list(db.session.scalars(query.offset(offset).limit(limit)))
 
 
-def inbox_counts(org_id: int, *, now: datetime | None = None) -> dict[str, int]:
+def inbox_counts(org_id: int, *, now: datetime | None = None,
+                 assignee_id: int | None = None) -> dict[str, int]:
     now = now or clock.now()
     return {
         tab: db.session.scalar(
-            select(func.count()).select_from(_tab_query(org_id, tab, now).subquery())
+            select(func.count()).select_from(
+                _tab_query(org_id, tab, now, assignee_id).subquery())
         )
         for tab in INBOX_TABS
     }
@@ -129,6 +135,19 @@ def take(ticket: Ticket, who: Actor) -> Ticket:
         raise tickets.TicketError(f"a {ticket.status} ticket cannot be taken")
     return tickets.transition(ticket, TicketStatus.IN_PROGRESS, assignee_id=who.user_id,
                               **who.audit())
+
+
+def assign(ticket: Ticket, user: User | None, who: Actor) -> Ticket:
+    """Give the ticket to a colleague of the same school (None: nobody's)."""
+    if user is not None and (user.organization_id != ticket.organization_id or not user.active):
+        raise ValueError("not a colleague at this organization")
+    previous = ticket.assignee_id
+    ticket.assignee_id = user.id if user is not None else None
+    service.audit("ticket.assigned", "ticket", ticket.id, organization_id=ticket.organization_id,
+                  assignee_id=ticket.assignee_id, previous=previous, **who.audit())
+    _touch(ticket)
+    db.session.commit()
+    return ticket
 
 
 def record_listen(recording: Recording, who: Actor, *, range_header: str | None) -> AuditEvent:

@@ -132,7 +132,10 @@ class Ticket(Base):
     resolution: Mapped[str | None] = mapped_column(Text)
     decline_reason: Mapped[DeclineReason | None] = mapped_column(str_enum(DeclineReason))
     vendor_reference: Mapped[str | None] = mapped_column(String(100))
-    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    # The SMS to the caller with the number and the promised time: None (not to be sent),
+    # pending, sending, sent, failed.
+    confirmation_sms: Mapped[str | None] = mapped_column(String(16), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=clock.now, index=True)
     updated_at: Mapped[datetime] = mapped_column(
         UTCDateTime(), default=clock.now, onupdate=clock.now

@@ -36,6 +36,7 @@ TEXT_LIMIT = 5000  # a reply, a note, a transcript correction
 SHORT_LIMIT = 100  # a vendor's reference
 WORKERS = (UserRole.CONSULTANT.value, UserRole.OPERATOR.value)
 CONSULTANT = UserRole.CONSULTANT.value
+WHO_FILTERS = ("all", "mine")
 
 
 def _who() -> casework.Actor:
@@ -70,18 +71,26 @@ def inbox():
     tab = request.args.get("tab", "new")
     if tab not in casework.INBOX_TABS:
         tab = "new"
+    who = request.args.get("who", "all")
+    if who not in WHO_FILTERS:
+        who = "all"
+    mine = current_user.id if who == "mine" else None
     number = paging.page_number()
     now = clock.now()
-    counts = casework.inbox_counts(org.id, now=now)
+    counts = casework.inbox_counts(org.id, now=now, assignee_id=mine)
     pager = paging.Page(number, counts[tab])
-    rows = casework.inbox(org.id, tab, now=now, offset=pager.offset, limit=pager.per_page)
+    rows = casework.inbox(org.id, tab, now=now, offset=pager.offset, limit=pager.per_page,
+                          assignee_id=mine)
     return render_template(
         "tickets/inbox.html",
         tab=tab,
         tabs=casework.INBOX_TABS,
         counts=counts,
         pager=pager,
-        pager_url=lambda n: url_for("tickets.inbox", tab=tab, page=n),
+        pager_url=lambda n: url_for("tickets.inbox", tab=tab, page=n,
+                                    who=who if who != "all" else None),
+        who=who,
+        who_filters=WHO_FILTERS,
         tickets=rows,
         transcripts=casework.transcripts_for([r.id for r in rows]),
         shown_text=casework.shown_text,
@@ -151,7 +160,10 @@ def _page(ticket: Ticket, *, error: str | None = None, status: int = 200, form: 
     )
     assignee = db.session.get(User, ticket.assignee_id) if ticket.assignee_id else None
     events = casework.history(ticket)
-    users = {u.id: u for u in service.users_by_id({e.user_id for e in events if e.user_id})}
+    people = {e.user_id for e in events if e.user_id} | {
+        e.details.get("assignee_id") for e in events
+        if e.action.endswith(".assigned") and isinstance(e.details.get("assignee_id"), int)}
+    users = {u.id: u for u in service.users_by_id(people - {None})}
     live_calls = [c for c in tickets.calls_of([ticket.id])[ticket.id] if c.outcome == "live"]
     takers = {(c.state or {}).get("answered_by") for c in live_calls} - {None}
     return render_template(
@@ -177,6 +189,7 @@ def _page(ticket: Ticket, *, error: str | None = None, status: int = 200, form: 
         decline_reasons=list(DeclineReason),
         vendor_phones=", ".join(phones.display(p) for p in (org.vendor_phones or ())),
         is_consultant=_is_consultant(),
+        colleagues=service.colleagues(org.id, WORKERS),
         error=error,
         error_form=form,
         values=values or {},
@@ -385,6 +398,24 @@ def decline(ticket_id: int):
     except tickets.TicketError:
         return _refused(ticket)
     return _done(ticket, t.DECLINED)
+
+
+@bp.post("/<int:ticket_id>/assign")
+@access.roles_required(*WORKERS)
+def assign(ticket_id: int):
+    """Give the ticket to a colleague (or to nobody)."""
+    ticket = _ticket(ticket_id)
+    raw = (request.form.get("assignee") or "").strip()
+    user = None
+    if raw:
+        user = db.session.get(User, int(raw)) if raw.isdigit() and len(raw) < 10 else None
+        if user is None or not {*WORKERS, UserRole.ADMIN.value} & set(user.roles or ()):
+            return _page(ticket, error=t.ASSIGN_BAD, status=400, form="assign")
+    try:
+        casework.assign(ticket, user, _who())
+    except ValueError:
+        return _page(ticket, error=t.ASSIGN_BAD, status=400, form="assign")
+    return _done(ticket, t.ASSIGNED.format(name=user.name) if user else t.UNASSIGNED)
 
 
 @bp.post("/<int:ticket_id>/reopen")
