@@ -28,6 +28,7 @@ from core import clock, phones, russian, telephony, worktime
 from core import service as org_service
 from core.extensions import db
 from core.models import CallbackMode, DutyKind, Organization, User
+from tickets.models import Ticket
 
 log = logging.getLogger(__name__)
 
@@ -585,6 +586,52 @@ def send_pending_sms() -> int:
             org_service.audit("callback.sms", "callback", callback.id, organization_id=org.id)
         db.session.commit()
     return sent
+
+
+def send_confirmations() -> int:
+    """Send each pending «обращение № N зарегистрировано» SMS once (claimed, then sent)."""
+    sent = 0
+    for ticket_id in db.session.scalars(
+        select(Ticket.id).where(Ticket.confirmation_sms == "pending").order_by(Ticket.id)
+    ).all():
+        won = db.session.execute(
+            update(Ticket)
+            .where(Ticket.id == ticket_id, Ticket.confirmation_sms == "pending")
+            .values(confirmation_sms="sending")
+            .execution_options(synchronize_session=False)
+        ).rowcount == 1
+        db.session.commit()
+        if not won:
+            continue
+        ticket = db.session.get(Ticket, ticket_id)
+        org = db.session.get(Organization, ticket.organization_id)
+        to = ticket.callback_number or ticket.caller_number
+        try:
+            telephony.get().send_sms(to=to, from_=school_number(org) or "",
+                                     body=confirmation_text(ticket, org))
+        except telephony.TelephonyError as exc:
+            ticket.confirmation_sms = "pending" if exc.retryable else "failed"
+            log.warning("ticket %s: confirmation SMS to %s not sent: %s", ticket.id,
+                        phones.mask(to), exc)
+        else:
+            ticket.confirmation_sms = "sent"
+            sent += 1
+            org_service.audit("ticket.sms_confirmation", "ticket", ticket.id,
+                              organization_id=org.id)
+        db.session.commit()
+    return sent
+
+
+def confirmation_text(ticket: Ticket, org: Organization) -> str:
+    """The SMS: the ticket's number and when we call back (as the caller heard it)."""
+    callback = service.active_for(ticket)
+    when = service.promise_time(callback, org)
+    school = org.short_name or org.name
+    if when is None:
+        return prompts.SMS_CONFIRMATION_SOON.format(school=school, number=ticket.number)
+    today = clock.now().astimezone(when.tzinfo).date()
+    return prompts.SMS_CONFIRMATION.format(school=school, number=ticket.number,
+                                           when=russian.say_when(when, today=today))
 
 
 def sms_text(callback: Callback, org: Organization) -> str:

@@ -90,6 +90,12 @@ def retries(app: Flask) -> dict[str, int]:
                 "abusive_reported": reported}
 
 
+def send_confirmations(app: Flask) -> int:
+    """Scheduler tick: the confirmation SMS of the messages just left. Safe to run twice."""
+    with app.app_context():
+        return dialer.send_confirmations()
+
+
 def report_abusive() -> int:
     """Tell the supervisor (the admins) once about each help ended after insults."""
     reported = select(AuditEvent.object_id).where(

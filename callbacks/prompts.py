@@ -53,6 +53,8 @@ OUTCOME_LABELS = {
 }
 
 # --- SMS to the caller after the attempts are exhausted ---------------------------------------
+SMS_CONFIRMATION = "Здравствуйте! Линия помощи, {school}. Ваше обращение № {number} зарегистрировано. Мы перезвоним вам {when}."
+SMS_CONFIRMATION_SOON = "Здравствуйте! Линия помощи, {school}. Ваше обращение № {number} зарегистрировано. Мы перезвоним вам в ближайшее рабочее время."
 SMS_UNREACHABLE = "Здравствуйте! Линия помощи, {school}. Мы не смогли дозвониться до вас по обращению № {number}. Пожалуйста, перезвоните нам: {phone}, {hours}."
 
 # --- e-mail to the consultant and the administrator -------------------------------------------

@@ -818,6 +818,17 @@ def assign(callback: Callback, user: User | None, *, actor: str,
     return callback
 
 
+def want_confirmation_sms(ticket: Ticket) -> bool:
+    """Mark the ticket's confirmation SMS to be sent (when enabled); the job sends it."""
+    if not settings.get("CONFIRMATION_SMS_ENABLED") or ticket.confirmation_sms is not None:
+        return False
+    if not (ticket.callback_number or ticket.caller_number):
+        return False
+    ticket.confirmation_sms = "pending"
+    db.session.commit()
+    return True
+
+
 def cancel_for_ticket(ticket: Ticket, *, actor: str = "system",
                       user_id: int | None = None) -> int:
     """The ticket was closed another way: end its callbacks, whatever state they are in.

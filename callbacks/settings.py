@@ -36,6 +36,9 @@ DEFAULTS: dict[str, Any] = {
     "CALLBACK_OVERDUE_MINUTES": 30,
     # Send the caller an SMS when the attempts are exhausted.
     "CALLBACK_SMS_ENABLED": False,
+    # Send the caller an SMS with the ticket's number and the promised callback time right
+    # after the voice message (sent by a job within a scheduler tick, never in the webhook).
+    "CONFIRMATION_SMS_ENABLED": False,
     # SLA watch: escalate an open ticket this many hours before its due instant.
     "SLA_WARNING_HOURS": 16,
     # The digest of the day goes out at this hour, organization time.

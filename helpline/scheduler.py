@@ -102,6 +102,9 @@ def job_specs(app: Flask) -> list[JobSpec]:
                 IntervalTrigger(seconds=max(tick, 60.0), timezone=UTC), misfire_grace_time=60),
         JobSpec("callbacks.plan_missing", "callbacks.jobs:plan_missing_callbacks",
                 IntervalTrigger(seconds=max(tick, 60.0), timezone=UTC), misfire_grace_time=60),
+        # The caller's confirmation SMS, right after the message (when enabled).
+        JobSpec("callbacks.confirmations", "callbacks.jobs:send_confirmations",
+                IntervalTrigger(seconds=min(tick, 15.0), timezone=UTC)),
         JobSpec("tickets.sla_watch", "callbacks.jobs:sla_watch",
                 IntervalTrigger(minutes=5, timezone=UTC)),
         # Hourly; each organization gets its digest once, at its own local DIGEST_HOUR.

@@ -343,6 +343,8 @@ def recorded():
                       {"number": russian.say_digits_grouped(str(ticket.number))}))
     callback = callbacks.request_callback(ticket)
     when = callbacks.promise_time(callback, org)
+    if has_audio:
+        callbacks.want_confirmation_sms(ticket)
     if when is not None:
         lines.append(("CALLBACK_PLANNED", {"when": _say_when(org, when)}))
     else:
