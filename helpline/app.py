@@ -258,7 +258,10 @@ def _register_blueprints(app: Flask) -> None:
     webphone.init_app(app)  # local telephony: the line's calls ring the listening pages
 
     from helpline.admin import bp as admin_bp
+    from helpline.live import bp as live_bp
     from helpline.public import bp as public_bp
+
+    app.register_blueprint(live_bp)
 
     app.register_blueprint(admin_bp)
     app.register_blueprint(public_bp)
