@@ -576,8 +576,8 @@ def queue_rows(org: Organization, tab: str, *, now: datetime | None = None,
                limit: int = 50, assignee: int | None = None) -> list[Callback]:
     """One page of a tab of the queue, in working order, with the tickets loaded."""
     filters = _tab_filters(org, now or clock.now())
-    query = _queue_select(org, role, topic, Callback, assignee=assignee).where(filters[tab]).options(
-        contains_eager(Callback.ticket))
+    query = _queue_select(org, role, topic, Callback, assignee=assignee).where(
+        filters[tab]).options(contains_eager(Callback.ticket))
     if tab == "done":
         query = query.order_by(Callback.closed_at, Callback.id)
     elif tab == "planned":  # in the order they come up, the unplanned (at risk) first
@@ -605,6 +605,22 @@ def words_for(ticket_ids: list[int], limit: int = 12) -> dict[int, str]:
         if words and ticket_id not in found:
             found[ticket_id] = " ".join(words[:limit]) + ("…" if len(words) > limit else "")
     return found
+
+
+def next_due(org: Organization, user: User, *, after: int | None = None,
+             now: datetime | None = None) -> Callback | None:
+    """The callback to make next: overdue first, then due now; not one a colleague holds.
+
+    ``after`` skips the one the operator is leaving (and those before it in the order)."""
+    found = queue(org, now=now)
+    order = [cb for cb in found.overdue + found.due_now
+             if cb.claimed_by_id in (None, user.id)
+             and (cb.assignee_id is None or cb.assignee_id == user.id)]
+    if after is not None:
+        ids = [cb.id for cb in order]
+        if after in ids:
+            order = order[ids.index(after) + 1:] + order[:ids.index(after)]
+    return order[0] if order else None
 
 
 def get(org_id: int, callback_id: int) -> Callback | None:

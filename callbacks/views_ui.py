@@ -109,6 +109,20 @@ def queue():
     return render_template("operator/queue.html", **_queue_context())
 
 
+@bp.get("/next")
+@auth.roles_required(OPERATOR)
+def next_callback():
+    """«N»: the card of the next callback to make, or the queue when there is none."""
+    raw = request.args.get("after", "")
+    after = int(raw) if raw.isdigit() and len(raw) < 10 else None
+    callback = callbacks.next_due(auth.current_org(), current_user._get_current_object(),
+                                  after=after)
+    if callback is None:
+        flash(t.NEXT_NONE, "info")
+        return redirect(url_for("operator.queue"))
+    return redirect(url_for("operator.card", callback_id=callback.id))
+
+
 @bp.get("/queue-fragment")
 @access.roles_required(OPERATOR)
 def queue_fragment():

@@ -105,3 +105,56 @@ document.addEventListener("DOMContentLoaded", () => {
   document.querySelectorAll("[data-live-url]").forEach(startLive);
   setUpNotifications();
 });
+
+// Keyboard: the operator works the queue without the mouse. The hint under the list (and on
+// the card) names the keys; they do nothing while typing in a field.
+function typing(target) {
+  if (target.matches && target.matches('input[type="radio"], input[type="checkbox"]')) return false;
+  return target.closest("input, textarea, select, [contenteditable]") !== null;
+}
+
+function queueKeys(region, event) {
+  const links = Array.from(region.querySelectorAll("#queue-table tbody a"));
+  const index = links.indexOf(document.activeElement);
+  if (event.key === "j" || event.key === "ArrowDown") {
+    const next = links[Math.min(index + 1, links.length - 1)];
+    if (next) { next.focus(); return true; }
+  } else if (event.key === "k" || event.key === "ArrowUp") {
+    const previous = links[Math.max(index - 1, 0)];
+    if (previous) { previous.focus(); return true; }
+  } else if (event.key === "n") {
+    window.location.assign(region.dataset.nextUrl);
+    return true;
+  }
+  return false;
+}
+
+function cardKeys(region, event) {
+  const form = document.querySelector("[data-key-outcome]");
+  if (event.key === "c") {
+    const call = document.querySelector("[data-key-call]");
+    if (call && !call.disabled) { call.click(); return true; }
+  } else if (/^[1-9]$/.test(event.key) && form) {
+    const choice = form.querySelectorAll('input[name="outcome"]')[Number(event.key) - 1];
+    if (choice) { choice.checked = true; choice.focus(); return true; }
+  } else if (event.key === "s" && form) {
+    form.requestSubmit();
+    return true;
+  } else if (event.key === "n") {
+    window.location.assign(region.dataset.nextUrl);
+    return true;
+  } else if (event.key === "Escape" && region.dataset.backUrl) {
+    window.location.assign(region.dataset.backUrl);
+    return true;
+  }
+  return false;
+}
+
+document.addEventListener("keydown", (event) => {
+  if (event.ctrlKey || event.metaKey || event.altKey || event.defaultPrevented) return;
+  if (typing(event.target)) return;
+  const region = document.querySelector("[data-keys]");
+  if (!region) return;
+  const handled = region.dataset.keys === "queue" ? queueKeys(region, event) : cardKeys(region, event);
+  if (handled) event.preventDefault();
+});

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 
 import pytest
@@ -44,4 +45,55 @@ def test_the_inbox_updates_itself_and_counts_in_the_title(page, live_server):
     eventually(lambda: page.locator(f'#inbox a[href="/tickets/{ticket_id}"]').count() == 1)
     eventually(lambda: page.title().startswith("(1) "))
     shoot(page, "desk-inbox-live")
+    assert page.errors == []
+
+
+def test_the_operator_works_the_queue_from_the_keyboard(page, live_server):
+    from datetime import timedelta
+
+    from sqlalchemy import select
+
+    from callbacks.models import Callback
+    from helpline import clock
+    from helpline.extensions import db
+
+    ids = []
+    for number in ("+79161234567", "+79031112233"):
+        ticket_id = leave_message(live_server, live_server.test_client(), when=None,
+                                  from_=number)
+        ids.append(ticket_id)
+    with live_server.app_context():
+        callbacks = db.session.scalars(select(Callback).order_by(Callback.id)).all()
+        for callback in callbacks:
+            callback.planned_at = clock.now() - timedelta(minutes=2)
+        db.session.commit()
+        first, second = (c.id for c in callbacks)
+    sign_in(page, live_server, "operator")
+    page.goto(live_server.url + "/operator/")
+    hint = page.locator("#keys-hint")
+    assert hint.is_visible() and "следующий звонок" in hint.inner_text()
+    page.keyboard.press("j")
+    focused = page.evaluate("document.activeElement.getAttribute('href')")
+    assert focused == f"/operator/callbacks/{first}"
+    page.keyboard.press("j")
+    assert page.evaluate("document.activeElement.getAttribute('href')") == (
+        f"/operator/callbacks/{second}")
+    page.keyboard.press("k")
+    page.keyboard.press("Enter")
+    page.wait_for_url(f"**/operator/callbacks/{first}")
+    assert "позвонить" in page.locator("#keys-hint").inner_text()
+    # «N» goes to the next due callback, and from there on round to the first again.
+    page.keyboard.press("n")
+    page.wait_for_url(f"**/operator/callbacks/{second}")
+    with page.expect_navigation():
+        page.keyboard.press("c")  # the line rings the operator's phone (local telephony)
+    assert t.CALL_STARTED in page.content()
+    page.keyboard.press("1")  # the first outcome: «Решено»
+    assert page.locator('input[name="outcome"]').first.is_checked()
+    with page.expect_navigation():
+        page.keyboard.press("s")
+    assert t.OUTCOME_SAVED.format(outcome=t.OUTCOME["resolved"]) in page.content()
+    page.keyboard.press("Escape")
+    page.wait_for_url(re.compile(r".*/operator/(\?.*)?$"))
+    shoot(page, "desk-queue-keyboard")
     assert page.errors == []
