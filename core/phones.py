@@ -25,14 +25,29 @@ def normalize(raw: str | None, region: str = "RU") -> str | None:
 
 
 def display(e164: str | None) -> str:
-    """Format for people: +7 916 243-17-08."""
+    """Format for people: +7 916 243-17-08; free-phone 8 800 (8 80x) numbers keep their 8."""
     if not e164:
         return "номер скрыт"
     try:
         parsed = phonenumbers.parse(e164, "RU")
     except phonenumbers.NumberParseException:
         return e164
-    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+    shown = phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+    if _is_russian_free_phone(parsed):
+        return "8 " + shown.removeprefix("+7 ")
+    return shown
+
+
+def _is_russian_free_phone(parsed: phonenumbers.PhoneNumber) -> bool:
+    """8 800 … and the other 8 80x numbers are written with 8 in Russia, never +7."""
+    national = phonenumbers.national_significant_number(parsed)
+    return parsed.country_code == 7 and national.startswith("80") and len(national) == 10
+
+
+def tel_uri(number: str | None) -> str:
+    """The tel: address of a number as stored or as shown («8 800 …» → tel:+7800…)."""
+    e164 = normalize(number) if number else None
+    return f"tel:{e164}" if e164 else ""
 
 
 def mask(e164: str | None) -> str:

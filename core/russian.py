@@ -200,15 +200,30 @@ def _parse(e164: str) -> phonenumbers.PhoneNumber:
 
 
 def say_phone(e164: str) -> str:
-    """Say a phone number for TTS: "+79162431708" -> «плюс 7, 916, 243, 17, 08»."""
+    """Say a phone number for TTS: "+79162431708" -> «плюс 7, 916, 243, 17, 08».
+
+    A free-phone number is said as it is written: «8, 800, ...»."""
     number = _parse(e164)
     national = phonenumbers.national_significant_number(number)
+    if _free_phone(number, national):
+        return f"8, {say_digits_grouped(national)}"
     return f"плюс {number.country_code}, {say_digits_grouped(national)}"
 
 
+def _free_phone(number: phonenumbers.PhoneNumber, national: str) -> bool:
+    """Russia's 8 800 (8 80x) numbers are written and said with 8, never with +7."""
+    return number.country_code == 7 and national.startswith("80") and len(national) == 10
+
+
 def format_phone(e164: str) -> str:
-    """Format a phone number for display: "+79162431708" -> "+7 916 243-17-08"."""
-    return phonenumbers.format_number(_parse(e164), phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+    """Format a phone number for display: "+79162431708" -> "+7 916 243-17-08".
+
+    Free-phone numbers keep their 8: "+78001234567" -> "8 800 123-45-67"."""
+    number = _parse(e164)
+    shown = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+    if _free_phone(number, phonenumbers.national_significant_number(number)):
+        return "8 " + shown.removeprefix("+7 ")
+    return shown
 
 
 def weekdays_phrase(weekdays: Iterable[int]) -> str:

@@ -837,6 +837,8 @@ PUBLICATION_INTRO = (
 PUBLICATION_PAGE = "Страница для родителей и сотрудников"
 PUBLICATION_FRAGMENT = "HTML-фрагмент (для вставки в страницу сайта)"
 PUBLICATION_IFRAME = "Код для вставки окном (iframe)"
+PUBLICATION_IFRAME_AUTOSIZE = ("Окно само подстраивает высоту под расписание: вставьте обе строки, "
+                               "и на телефоне ничего не обрежется.")
 PUBLICATION_PRINT = "Версия для печати (А4)"
 PUBLICATION_PDF = "PDF для стенда"
 

@@ -110,6 +110,7 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(audit_details, "audit_details")
     app.add_template_filter(format_when_iso, "when_iso")
     app.add_template_filter(format_talk, "talk")
+    app.add_template_filter(phones.tel_uri, "tel")
     app.register_error_handler(CSRFError, _csrf_error)
     for code in (400, 403, 404, 405, 413, 429, 500):
         app.register_error_handler(code, _error_page)

@@ -576,6 +576,7 @@ def publication():
         page_url=base + url_for("public.page", slug=current.slug),
         fragment_url=base + url_for("public.fragment", slug=current.slug),
         embed_url=base + url_for("public.embed", slug=current.slug),
+        embed_script_url=base + url_for("static", filename="embed.js"),
         print_url=url_for("public.print_page", slug=current.slug),
         pdf_available=public.pdf_available(),
         display=phones.display,

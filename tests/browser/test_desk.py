@@ -97,3 +97,73 @@ def test_the_operator_works_the_queue_from_the_keyboard(page, live_server):
     page.wait_for_url(re.compile(r".*/operator/(\?.*)?$"))
     shoot(page, "desk-queue-keyboard")
     assert page.errors == []
+
+
+def width_at_375(page, url: str) -> int:
+    page.set_viewport_size({"width": 375, "height": 800})
+    page.goto(url)
+    page.wait_for_load_state()
+    return page.evaluate("document.documentElement.scrollWidth")
+
+
+def test_every_page_fits_a_phone(page, live_server):
+    """375 px: nothing scrolls sideways (document.documentElement.scrollWidth ≤ 375)."""
+    from datetime import timedelta
+
+    from sqlalchemy import select
+
+    from callbacks.models import Callback
+    from helpline import clock
+    from helpline.extensions import db
+    from helpline.models import Organization
+
+    ticket_id = leave_message(live_server, live_server.test_client(), when=None)
+    with live_server.app_context():
+        callback = db.session.scalars(select(Callback)).one()
+        callback.planned_at = clock.now() - timedelta(minutes=2)
+        db.session.commit()
+        callback_id = callback.id
+        slug = db.session.scalars(select(Organization.slug).order_by(Organization.id)).first()
+    widths = {"public": width_at_375(page, f"{live_server.url}/s/{slug}/")}
+    sign_in(page, live_server, "operator")
+    for name, path in (("queue", "/operator/"), ("card", f"/operator/callbacks/{callback_id}"),
+                       ("inbox", "/tickets/"), ("ticket", f"/tickets/{ticket_id}"),
+                       ("search", "/tickets/search?q=журнал"), ("phone", "/phone/")):
+        widths[name] = width_at_375(page, live_server.url + path)
+        shoot(page, f"desk-375-{name}")
+    assert {name: w for name, w in widths.items() if w > 375} == {}
+
+
+@pytest.mark.parametrize("width", [375, 1280])
+def test_the_embed_sizes_itself_to_its_content(page, live_server, width):
+    from sqlalchemy import select
+
+    from helpline.extensions import db
+    from helpline.models import Organization
+
+    with live_server.app_context():
+        slug = db.session.scalars(select(Organization.slug).order_by(Organization.id)).first()
+    page.set_viewport_size({"width": width, "height": 800})
+    # The school's site: the two lines the publication page gives to copy.
+    page.route(f"{live_server.url}/school-site", lambda route: route.fulfill(
+        content_type="text/html; charset=utf-8", body=host))
+    host = (
+        f'<!doctype html><meta name="viewport" content="width=device-width, initial-scale=1">'
+        f'<body style="margin:0"><iframe src="{live_server.url}/s/{slug}/embed" '
+        f'data-helpline-schedule style="width: 100%; height: 600px; border: 0"></iframe>'
+        f'<script src="{live_server.url}/static/embed.js"></script></body>')
+    # A stand-in for the school's site, served by Playwright (Chromium keeps pages of other
+    # hosts from loading from 127.0.0.1 at all).
+    page.goto(f"{live_server.url}/school-site")
+    frame = page.frame_locator("iframe")
+    frame.locator("#public-table").wait_for()
+
+    def fits() -> bool:
+        box = page.locator("iframe").bounding_box()
+        inner = page.frames[1].evaluate("document.documentElement.scrollHeight")
+        return box is not None and abs(box["height"] - inner) <= 2 and box["height"] != 600
+
+    eventually(fits)
+    assert page.frames[1].evaluate("document.documentElement.scrollWidth") <= width
+    assert page.evaluate("document.documentElement.scrollWidth") <= width
+    shoot(page, f"desk-embed-{width}")

@@ -39,7 +39,7 @@ def test_the_page_needs_no_sign_in_and_says_everything(client, demo):
     assert "рассматриваются в течение 2 рабочих дней." in page
     assert "Обратные звонки — по будням с 9:00 до 18:00." in page
     assert "в течение 5 рабочих дней с начала работы" in page
-    assert "служба поддержки «Школьного портала»" in page and "+7 804 333-84-85" in page
+    assert "служба поддержки «Школьного портала»" in page and "8 804 333-84-85" in page
     assert "(звонок бесплатный)" in page and "support@school.mosreg.ru" in page
     # A Moscow school hears Moscow hours as they are; working days only.
     assert "Часы работы: по будням с 9:00 до 18:00, кроме выходных и праздничных дней" in page
@@ -164,3 +164,10 @@ def test_facts_for_a_school_without_anything_yet(app_ctx):
     facts = public.facts(org, date(2026, 12, 1))
     assert facts.hours is None and facts.callback_hours is None and facts.vendor_hours is None
     assert [r.hours for r in facts.rows] == ["—"] * 5
+
+
+def test_public_page_numbers_and_addresses_are_links(client, demo):
+    page = client.get("/s/sosh19/").get_data(as_text=True)
+    assert '<a href="tel:+74950000019">+7 495 000-00-19</a>' in page
+    assert '<a href="tel:+78043338485">8 804 333-84-85</a>' in page  # «8 804», dialled as +7
+    assert 'href="mailto:support@school.mosreg.ru"' in page

@@ -45,3 +45,18 @@ def test_mask_in_text_leaves_timestamps_and_masks_the_phone_beside_them():
 
 def test_mask_in_text_masks_a_phone_after_a_colon():
     assert phones.mask_in_text("from:+79161234567") == "from:+7********67"
+
+
+@pytest.mark.parametrize(("e164", "shown"), [
+    ("+78001234567", "8 800 123-45-67"),  # free phone: written with 8 in Russia
+    ("+78043338485", "8 804 333-84-85"),
+    ("+79161234567", "+7 916 123-45-67"),
+    ("+78124907033", "+7 812 490-70-33"),
+])
+def test_free_phone_numbers_keep_their_8(e164, shown):
+    assert phones.display(e164) == shown
+    assert phones.tel_uri(shown) == f"tel:{e164}"  # and dial as E.164 from any phone
+
+
+def test_tel_uri_of_nothing_is_empty():
+    assert phones.tel_uri(None) == "" and phones.tel_uri("номер скрыт") == ""
