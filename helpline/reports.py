@@ -34,7 +34,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from cachetools import TTLCache
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 
 from core import ui_text as t
 from core.extensions import db
@@ -316,7 +316,13 @@ def _sla(rows: list[TicketRow]) -> SlaStats:
 
 
 def _callbacks(org: Organization, period: Period) -> CallbackStats:
-    from callbacks.models import AttemptResult, Callback, CallbackAttempt, CallbackStatus
+    from callbacks.models import (
+        CALLER_FAILURES,
+        AttemptResult,
+        Callback,
+        CallbackAttempt,
+        CallbackStatus,
+    )
     from tickets.models import Ticket
 
     rows = db.session.execute(
@@ -329,14 +335,20 @@ def _callbacks(org: Organization, period: Period) -> CallbackStats:
     if not rows:
         return CallbackStats(attempts_histogram=dict.fromkeys(("1", "2", "3", "4+"), 0))
     attempts: dict[int, list] = {r.id: [] for r in rows}
+    # A call to the caller: bridged to their phone, or ended with a result that used one of
+    # their attempts (the telephony may report no bridge for a caller who never answered).
+    caller_results = [str(r) for r in (*CALLER_FAILURES, AttemptResult.CONNECTED)]
     for a in db.session.execute(
-        select(CallbackAttempt.callback_id, CallbackAttempt.bridged_at, CallbackAttempt.result)
+        select(CallbackAttempt.callback_id, CallbackAttempt.bridged_at,
+               CallbackAttempt.started_at, CallbackAttempt.result)
         .join(Callback, Callback.id == CallbackAttempt.callback_id)
         .join(Ticket, Ticket.id == Callback.ticket_id)
         .where(Callback.organization_id == org.id,
                Ticket.created_at >= period.start, Ticket.created_at < period.end,
-               CallbackAttempt.bridged_at.is_not(None))
-        .order_by(CallbackAttempt.bridged_at, CallbackAttempt.id)
+               or_(CallbackAttempt.bridged_at.is_not(None),
+                   CallbackAttempt.result.in_(caller_results)))
+        .order_by(func.coalesce(CallbackAttempt.bridged_at, CallbackAttempt.started_at),
+                  CallbackAttempt.id)
     ):
         attempts[a.callback_id].append(a)
     stats = CallbackStats(attempts_histogram=dict.fromkeys(("1", "2", "3", "4+"), 0))
@@ -353,7 +365,7 @@ def _callbacks(org: Organization, period: Period) -> CallbackStats:
         stats.attempts += len(made)
         key = str(len(made)) if len(made) < 4 else "4+"
         stats.attempts_histogram[key] += 1
-        stats.waits.append(made[0].bridged_at - r.created_at)
+        stats.waits.append((made[0].bridged_at or made[0].started_at) - r.created_at)
         connected = [a.result == AttemptResult.CONNECTED for a in made]
         if any(connected):
             stats.reached += 1
@@ -371,6 +383,13 @@ def percent(share: float | None) -> str:
         return "—"
     value = f"{share * 100:.1f}".replace(".", ",").removesuffix(",0")
     return f"{value} %"
+
+
+def percent_number(share: float | None) -> str:
+    """The share as a number of percent for spreadsheets: «28,6», «100», or empty."""
+    if share is None:
+        return ""
+    return f"{share * 100:.1f}".replace(".", ",").removesuffix(",0")
 
 
 def duration_text(value: timedelta | None) -> str:
@@ -403,9 +422,15 @@ def _local(moment: datetime | None, zone: str) -> str:
 SECTIONS = ("days", "roles", "topics", "outcomes", "callbacks", "sla", "overdue", "training")
 
 
-def table(report: Report, section: str) -> tuple[list[str], list[list[str]]]:
-    """One section as a header and rows of text (what the CSV holds)."""
+def table(report: Report, section: str, *, for_csv: bool = False
+          ) -> tuple[list[str], list[list[str]]]:
+    """One section as a header and rows of text (what the page and the CSV show).
+
+    In the CSV a share is a plain number of percent («28,6», the header says «%»), so Excel
+    reads it as a number; on the page it reads «28,6 %»."""
     zone = report.period.timezone
+    share = percent_number if for_csv else percent
+    share_header = t.REPORT_SHARE_PERCENT if for_csv else t.REPORT_SHARE
     if section == "days":
         return [t.REPORT_DAY, t.REPORT_COUNT], [
             [d.strftime("%d.%m.%Y"), str(n)] for d, n in report.by_day]
@@ -415,8 +440,8 @@ def table(report: Report, section: str) -> tuple[list[str], list[list[str]]]:
         return [t.REPORT_TOPIC, t.REPORT_COUNT], [[name, str(n)] for name, n in report.by_topic]
     if section == "outcomes":
         total = report.total_calls
-        return [t.COL_RESULT, t.REPORT_COUNT, t.REPORT_SHARE], [
-            [t.CALL_OUTCOME[k], str(n), percent(n / total if total else None)]
+        return [t.COL_RESULT, t.REPORT_COUNT, share_header], [
+            [t.CALL_OUTCOME[k], str(n), share(n / total if total else None)]
             for k, n in report.outcomes.items()]
     if section == "callbacks":
         cb = report.callbacks
@@ -425,7 +450,8 @@ def table(report: Report, section: str) -> tuple[list[str], list[list[str]]]:
             [t.REPORT_CALLBACKS_REACHED, str(cb.reached)],
             [t.REPORT_CALLBACKS_FIRST, str(cb.first_attempt)],
             [t.REPORT_CALLBACKS_UNREACHABLE, str(cb.unreachable)],
-            [t.REPORT_CALLBACKS_ATTEMPTS, _decimal(cb.attempts_per_callback)],
+            [t.REPORT_CALLBACKS_ATTEMPTS, _decimal(cb.attempts_per_callback) or
+             ("" if for_csv else "—")],
             [t.REPORT_CALLBACKS_WAIT_MEDIAN, duration_text(cb.wait_median)],
             [t.REPORT_CALLBACKS_WAIT_MAX, duration_text(cb.wait_max)],
         ] + [[f"{t.REPORT_ATTEMPTS_DIST}: {k}", str(n)]
@@ -436,7 +462,7 @@ def table(report: Report, section: str) -> tuple[list[str], list[list[str]]]:
             [t.REPORT_SLA_TOTAL, str(sla.due)],
             [t.REPORT_SLA_MET, str(sla.met)],
             [t.REPORT_SLA_LATE, str(sla.late)],
-            [t.REPORT_SLA_SHARE, percent(sla.share)],
+            [t.REPORT_SLA_SHARE_PERCENT if for_csv else t.REPORT_SLA_SHARE, share(sla.share)],
             [t.REPORT_SLA_OPEN, str(sla.pending)],
         ]
     if section in ("overdue", "training"):
@@ -467,7 +493,7 @@ def csv_text(report: Report, sections: tuple[str, ...] = SECTIONS) -> str:
             if i:
                 writer.writerow([])
             writer.writerow([t.REPORT_SECTIONS[section]])
-        header, rows = table(report, section)
+        header, rows = table(report, section, for_csv=True)
         writer.writerow(header)
         writer.writerows(rows)
     return "\ufeff" + buffer.getvalue()

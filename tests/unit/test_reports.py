@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import select
 
 from callbacks.models import Callback, CallbackAttempt, CallbackStatus
+from core import ui_text as t
 from core.extensions import db
 from core.models import Organization
 from helpline import reports
@@ -161,12 +162,12 @@ def test_csv_is_for_excel_bom_semicolons_and_russian_decimals(report):
     rows = list(csv.reader(io.StringIO(text[1:]), delimiter=";"))
     assert rows[0] == ["Звонки по дням"] and rows[1] == ["День", "Количество"]
     assert ["02.11.2026", "2"] in rows
-    assert ["Доля решённых в срок", "50 %"] in rows
+    assert ["Доля решённых в срок, %", "50"] in rows  # a number Excel can sum
     assert ["Попыток на один звонок, в среднем", "2,00"] in rows
     assert ["От сообщения до первого звонка, медиана", "3 ч"] in rows
     one = reports.csv_text(report, ("outcomes",))
-    assert one.splitlines()[0] == "\ufeffИтог;Количество;Доля"
-    assert "оставлено сообщение;2;28,6 %" in one
+    assert one.splitlines()[0] == "\ufeffИтог;Количество;Доля, %"
+    assert "оставлено сообщение;2;28,6" in one and "%" not in one.split("\r\n", 1)[1]
 
 
 def test_an_empty_period_reports_zeros(seeded):
@@ -197,3 +198,22 @@ def test_periods():
 ])
 def test_durations_in_russian(delta, text):
     assert reports.duration_text(delta) == text
+
+
+def test_attempts_per_callback_count_calls_that_were_never_bridged(app_ctx, demo):
+    """A caller who never answered still used an attempt: «Попыток на один звонок» is filled."""
+    org = org_of("sosh19")
+    t1 = ticket(org, 1, utc(2, 8), utc(5, 20, 59))
+    callback(org, t1, CallbackStatus.UNREACHABLE, [(None, "no-answer"), (None, "busy"),
+                                                    (None, "no-answer")])
+    t2 = ticket(org, 2, utc(3, 8), utc(6, 20, 59))
+    callback(org, t2, CallbackStatus.DONE, [(None, "no-answer"), (utc(3, 12), "connected")])
+    db.session.commit()
+    period = reports.Period(date(2026, 11, 1), date(2026, 11, 30), "Europe/Moscow")
+    report = reports.build(org, period, now=NOW)
+    assert report.callbacks.attempted == 2 and report.callbacks.attempts == 5
+    _header, rows = reports.table(report, "callbacks")
+    assert [t.REPORT_CALLBACKS_ATTEMPTS, "2,50"] in rows
+    empty = reports.build(org, reports.Period(date(2026, 1, 1), date(2026, 1, 31),
+                                              "Europe/Moscow"), now=NOW)
+    assert [t.REPORT_CALLBACKS_ATTEMPTS, "—"] in reports.table(empty, "callbacks")[1]
