@@ -17,9 +17,10 @@ from datetime import datetime
 from flask import Blueprint, Response, current_app, stream_with_context
 from sqlalchemy import func, select
 
-from helpline import auth, clock
-from helpline.extensions import db
-from helpline.models import UserRole
+from core import clock
+from core.extensions import db
+from core.models import UserRole
+from helpline import auth
 
 bp = Blueprint("live", __name__, url_prefix="/live")
 

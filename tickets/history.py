@@ -12,8 +12,8 @@ from datetime import datetime
 
 from sqlalchemy import or_, select
 
-from helpline.extensions import db
-from helpline.models import User
+from core.extensions import db
+from core.models import User
 from tickets.models import Call, Ticket, Transcript
 
 LIMIT = 20  # entries shown; older ones are reached through search

@@ -19,9 +19,9 @@ from functools import cache, lru_cache
 from sqlalchemy import DDL, Select, event, func, inspect, or_, select, text
 from sqlalchemy.orm import Session
 
-from helpline import phones
-from helpline.extensions import db
-from helpline.models import AuditEvent
+from core import phones
+from core.extensions import db
+from core.models import AuditEvent
 from tickets.models import SearchDocument, Ticket, Transcript
 
 QUERY_LIMIT = 200  # characters of a query that are looked at

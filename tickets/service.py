@@ -119,7 +119,7 @@ def take_live_call(org: Organization, call: Call, *, user_id: int | None) -> Tic
 
     Idempotent on the caller's CallSid (Twilio retries; several phones may ring). The ticket
     needs no callback: the consultant records its outcome on the ticket page."""
-    from helpline.models import User
+    from core.models import User
 
     user = db.session.get(User, user_id) if user_id is not None else None
     if user is not None and user.organization_id != org.id:

@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from helpline import ui_text as t
+from core import ui_text as t
 from tests.browser.conftest import shoot
 from tests.browser.support import PASSWORD, leave_message
 
@@ -54,8 +54,8 @@ def test_the_operator_works_the_queue_from_the_keyboard(page, live_server):
     from sqlalchemy import select
 
     from callbacks.models import Callback
-    from helpline import clock
-    from helpline.extensions import db
+    from core import clock
+    from core.extensions import db
 
     ids = []
     for number in ("+79161234567", "+79031112233"):
@@ -113,9 +113,9 @@ def test_every_page_fits_a_phone(page, live_server):
     from sqlalchemy import select
 
     from callbacks.models import Callback
-    from helpline import clock
-    from helpline.extensions import db
-    from helpline.models import Organization
+    from core import clock
+    from core.extensions import db
+    from core.models import Organization
 
     ticket_id = leave_message(live_server, live_server.test_client(), when=None)
     with live_server.app_context():
@@ -138,8 +138,8 @@ def test_every_page_fits_a_phone(page, live_server):
 def test_the_embed_sizes_itself_to_its_content(page, live_server, width):
     from sqlalchemy import select
 
-    from helpline.extensions import db
-    from helpline.models import Organization
+    from core.extensions import db
+    from core.models import Organization
 
     with live_server.app_context():
         slug = db.session.scalars(select(Organization.slug).order_by(Organization.id)).first()

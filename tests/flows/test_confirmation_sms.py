@@ -11,9 +11,9 @@ from twilio.http.response import Response
 from twilio.rest import Client
 
 from callbacks import jobs
-from helpline import telephony
-from helpline.extensions import db
-from helpline.models import AuditEvent
+from core import telephony
+from core.extensions import db
+from core.models import AuditEvent
 from tests.browser.support import SATURDAY_NIGHT, leave_message
 from tests.conftest import PARENT_NUMBER
 from tickets.models import Ticket

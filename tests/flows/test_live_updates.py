@@ -5,9 +5,10 @@ import json
 import pytest
 from sqlalchemy import event
 
-from helpline import clock, live
-from helpline.extensions import db
-from helpline.models import Organization
+from core import clock
+from core.extensions import db
+from core.models import Organization
+from helpline import live
 from tests.browser.support import leave_message, login
 
 

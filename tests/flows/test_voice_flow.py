@@ -58,7 +58,7 @@ def test_parent_in_hours_is_put_through_to_the_consultant(app, phone):
 def test_a_call_answered_live_is_on_record(app, phone):
     """Who took it, when, how long: a ticket in progress, theirs, with no callback."""
     from callbacks.models import Callback
-    from helpline.models import AuditEvent, User
+    from core.models import AuditEvent, User
 
     with at(MONDAY_1330):
         talk = phone.call(to=SCHOOL_NUMBER, from_=PARENT_NUMBER, caller=ScriptedCaller(
@@ -92,7 +92,7 @@ def test_live_call_webhooks_twice_make_one_ticket(app, caller):
         caller.post("/ivr/role", Digits="1")
         caller.post("/ivr/topic?role=parent", Digits="2")
         with app.app_context():
-            from helpline.models import User
+            from core.models import User
 
             user = db.session.scalars(select(User).where(User.phone == CONSULTANT)).one()
         leg = {"ParentCallSid": caller.call_sid, "Direction": "outbound-dial"}

@@ -7,9 +7,9 @@ from sqlalchemy import select
 
 from callbacks import service as callbacks
 from callbacks.models import Callback
-from helpline import ui_text as t
-from helpline.extensions import db
-from helpline.models import AuditEvent, Organization, User, UserRole
+from core import ui_text as t
+from core.extensions import db
+from core.models import AuditEvent, Organization, User, UserRole
 from tests.browser.support import MONDAY_0905, leave_message, login
 from tickets.models import Ticket
 

@@ -6,8 +6,8 @@ import time_machine
 from sqlalchemy import select
 
 from callbacks.models import Callback
-from helpline import ui_text as t
-from helpline.extensions import db
+from core import ui_text as t
+from core.extensions import db
 from tests.browser.support import MONDAY_0905, SATURDAY_NIGHT, leave_message, login
 
 

@@ -9,8 +9,8 @@ import re
 import pytest
 from sqlalchemy import select
 
-from helpline import ui_text as t
-from helpline.extensions import db
+from core import ui_text as t
+from core.extensions import db
 from tests.browser.support import leave_message, login
 from tests.conftest import OMSK_NUMBER
 from tickets import search
