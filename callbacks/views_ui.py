@@ -110,12 +110,12 @@ def queue():
 
 
 @bp.get("/next")
-@auth.roles_required(OPERATOR)
+@access.roles_required(OPERATOR)
 def next_callback():
     """«N»: the card of the next callback to make, or the queue when there is none."""
     raw = request.args.get("after", "")
     after = int(raw) if raw.isdigit() and len(raw) < 10 else None
-    callback = callbacks.next_due(auth.current_org(), current_user._get_current_object(),
+    callback = callbacks.next_due(access.current_org(), current_user._get_current_object(),
                                   after=after)
     if callback is None:
         flash(t.NEXT_NONE, "info")

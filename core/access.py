@@ -49,7 +49,7 @@ def current_org() -> Organization | None:
         if current_user.organization_id is not None:
             org = db.session.get(Organization, current_user.organization_id)
         elif current_user.is_regional:
-            chosen = session.get("org_id")
+            chosen = session.get("org_id") or current_user.chosen_organization_id
             org = db.session.get(Organization, chosen) if isinstance(chosen, int) else None
             if org is None:
                 org = db.session.scalar(select(Organization).order_by(Organization.id).limit(1))

@@ -129,13 +129,15 @@ class User(UserMixin, Base):
     phone: Mapped[str | None] = mapped_column(String(20))  # E.164: where the line rings them
     email: Mapped[str | None] = mapped_column(String(200))
     roles: Mapped[list[str]] = mapped_column(JSON, default=list)
+    # A regional admin's chosen school, kept across sign-ins.
+    chosen_organization_id: Mapped[int | None] = mapped_column(ForeignKey("organizations.id"))
     password_hash: Mapped[str] = mapped_column(String(256), default="")
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     # Bumped on logout and on a password change: sessions of an older generation are over.
     session_generation: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=clock.now)
 
-    organization: Mapped[Organization | None] = relationship()
+    organization: Mapped[Organization | None] = relationship(foreign_keys=[organization_id])
 
     def get_id(self) -> str:  # Flask-Login: what the session cookie remembers
         return f"{self.id}:{self.session_generation or 0}"

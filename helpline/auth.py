@@ -24,6 +24,7 @@ from flask import (
     abort,
     current_app,
     flash,
+    g,
     jsonify,
     redirect,
     render_template,
@@ -296,6 +297,16 @@ def home():
     return redirect(home_url())
 
 
+def remember_organization(org: Organization) -> None:
+    """A regional admin's choice of school: for this session and the next sign-ins."""
+    session["org_id"] = org.id
+    g.pop("current_org", None)
+    user = db.session.get(User, current_user.id)
+    if user is not None and user.chosen_organization_id != org.id:
+        user.chosen_organization_id = org.id
+        db.session.commit()
+
+
 @bp.post("/organization")
 @login_required
 def switch_organization():
@@ -309,7 +320,7 @@ def switch_organization():
     org = db.session.get(Organization, org_id)
     if org is None:
         return bad_request(t.ORGANIZATION_UNKNOWN)
-    session["org_id"] = org.id
+    remember_organization(org)
     flash(t.ORGANIZATION_SWITCHED.format(name=org.name), "success")
     back = _safe_next()
     return redirect(back or home_url())

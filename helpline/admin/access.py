@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from functools import wraps
 
-from flask import abort, g, redirect, session, url_for
+from flask import abort, redirect, url_for
 from flask_login import current_user, login_required
 
 from core import access
@@ -52,8 +52,9 @@ def org() -> Organization:
 
 def choose(organization: Organization) -> None:
     """Work in this organization from now on (a regional admin who has just added it)."""
-    session["org_id"] = organization.id
-    g.pop("current_org", None)
+    from helpline import auth  # the web layer's sign-in module keeps the choice
+
+    auth.remember_organization(organization)
 
 
 def who() -> dict:

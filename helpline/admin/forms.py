@@ -29,10 +29,17 @@ PASSWORD_MIN = 8
 class FormError(ValueError):
     """The form cannot be saved; the message says in Russian what to fix."""
 
-    def __init__(self, message: str, field: str | None = None) -> None:
+    def __init__(self, message: str, field: str | None = None,
+                 errors: list[tuple[str, str | None]] | None = None) -> None:
         super().__init__(message)
         self.message = message
         self.field = field
+        # Every problem of the form, when it was read whole (Reader(collect=True)).
+        self.errors = errors or [(message, field)]
+
+    @property
+    def messages(self) -> list[str]:
+        return [message for message, _field in self.errors]
 
 
 class FormData(Protocol):
@@ -43,9 +50,45 @@ class FormData(Protocol):
 
 @dataclass
 class Reader:
-    """Reads one form field at a time, raising FormError with the field's Russian label."""
+    """Reads one form field at a time, raising FormError with the field's Russian label.
+
+    With ``collect=True`` it reads on past a bad field (giving a harmless stand-in value)
+    and ``done()`` raises one FormError that lists every problem: the page shows them all.
+    """
 
     data: FormData
+    collect: bool = False
+
+    def __post_init__(self) -> None:
+        self.problems: list[tuple[str, str | None]] = []
+        if self.collect:
+            for name, fallback in _FALLBACKS.items():
+                setattr(self, name, self._collecting(getattr(self, name), fallback))
+
+    def _collecting(self, method, fallback):
+        def read(*args, **kwargs):
+            try:
+                return method(*args, **kwargs)
+            except FormError as error:
+                self.problems.extend(error.errors)
+                return fallback(*args, **kwargs)
+        return read
+
+    def check(self, parse, *args, fallback=None):
+        """Run a parse function on the form's values, collecting its FormError too."""
+        try:
+            return parse(*args)
+        except FormError as error:
+            if not self.collect:
+                raise
+            self.problems.extend(error.errors)
+            return fallback
+
+    def done(self) -> None:
+        """Raise every collected problem at once (nothing happens when there is none)."""
+        if self.problems:
+            message, field = self.problems[0]
+            raise FormError(message, field, errors=list(self.problems))
 
     def raw(self, name: str) -> str:
         return str(self.data.get(name) or "").strip()
@@ -109,6 +152,21 @@ class Reader:
 
     def date(self, name: str) -> date:
         return parse_date(self.raw(name))
+
+
+# Stand-in values while a form is read whole (never saved: done() raises first).
+_FALLBACKS = {
+    "text": lambda *a, **k: "",
+    "integer": lambda name, label, low, high: low,
+    "choice": lambda name, label, options: next(iter(options)),
+    "many": lambda *a, **k: [],
+    "phone": lambda *a, **k: None,
+    "phones": lambda *a, **k: [],
+    "email": lambda *a, **k: None,
+    "timezone": lambda *a, **k: "Europe/Moscow",
+    "time": lambda *a, **k: None,
+    "date": lambda *a, **k: date(2000, 1, 1),
+}
 
 
 def parse_phone(value: str) -> str:

@@ -26,7 +26,7 @@ def _refused(template: str, error: f.FormError, **context):
     """The same page again with the message; HTTP 400; nothing was saved."""
     db.session.rollback()
     return render_template(template, error=error.message, error_field=error.field,
-                           form=request.form, **context), 400
+                           errors=error.messages, form=request.form, **context), 400
 
 
 def _done(message: str, endpoint: str, anchor: str = "", **values):
@@ -60,7 +60,7 @@ def home():
 
 def _org_values(data, *, creating: bool) -> dict:
     """The organization form as model values (everything validated)."""
-    r = f.Reader(data)
+    r = f.Reader(data, collect=True)  # every problem of the form shown at once
     values = {
         "name": r.text("name", t.ORG_NAME, required=True),
         "short_name": r.text("short_name", t.ORG_SHORT_NAME, required=True, limit=100),
@@ -70,8 +70,9 @@ def _org_values(data, *, creating: bool) -> dict:
         "contact_email": r.email("contact_email", t.ORG_CONTACT_EMAIL),
         "head_name": r.text("head_name", t.ORG_HEAD_NAME),
     }
-    values["slug"] = f.parse_slug(r.raw("slug"))
+    values["slug"] = r.check(f.parse_slug, r.raw("slug"))
     if creating:
+        r.done()
         return values
     values |= {
         "journal_system": r.text("journal_system", t.ORG_JOURNAL, limit=100),
@@ -80,7 +81,7 @@ def _org_values(data, *, creating: bool) -> dict:
         "vendor_phone_note": r.text("vendor_phone_note", t.ORG_VENDOR_NOTE, limit=100),
         "vendor_email": r.email("vendor_email", t.ORG_VENDOR_EMAIL),
         "vendor_timezone": r.timezone("vendor_timezone"),
-        "vendor_hours": f.vendor_hours(data),
+        "vendor_hours": r.check(f.vendor_hours, data, fallback=[]),
         "vendor_working_days_only": r.flag("vendor_working_days_only"),
         "sla_working_days": r.integer("sla_working_days", t.ORG_SLA, 1, 30),
         "training_deadline_days": r.integer("training_deadline_days", t.ORG_TRAINING, 1, 60),
@@ -91,6 +92,7 @@ def _org_values(data, *, creating: bool) -> dict:
         "retention_days": r.integer("retention_days", t.ORG_RETENTION, 1, 3650),
         "retention_delete_transcripts": r.flag("retention_delete_transcripts"),
     }
+    r.done()
     return values
 
 
@@ -125,17 +127,23 @@ def organization():
 # --- users ---------------------------------------------------------------------------------------
 
 
-def _user_values(data) -> dict:
-    r = f.Reader(data)
-    roles = r.many("roles", ROLES, t.USER_ROLES)
-    if not roles:
-        raise f.FormError(t.ERR_NO_ROLES, "roles")
-    return {
+def _user_values(data, *, new: bool = False) -> dict:
+    """The user form's values; a new user's login and password are read with the rest."""
+    r = f.Reader(data, collect=True)  # every problem of the form shown at once
+    values = {
         "name": r.text("name", t.USER_NAME, required=True),
         "phone": r.phone("phone", t.USER_PHONE),
         "email": r.email("email", t.USER_EMAIL),
-        "roles": roles,
+        "roles": r.many("roles", ROLES, t.USER_ROLES),
     }
+    if not values["roles"] and not any(field == "roles" for _m, field in r.problems):
+        r.problems.append((t.ERR_NO_ROLES, "roles"))
+    if new:
+        values["username"] = r.check(f.parse_username, data.get("username", ""))
+        values["password"] = r.check(lambda v: f.parse_password(v, required=True),
+                                     data.get("password", ""))
+    r.done()
+    return values
 
 
 def _users_page(status: int = 200, **context):
@@ -150,13 +158,13 @@ def users():
     if request.method == "GET":
         return _users_page(form=None)
     try:
-        values = _user_values(request.form)
-        values["username"] = f.parse_username(request.form.get("username", ""))
-        password = f.parse_password(request.form.get("password", ""), required=True)
+        values = _user_values(request.form, new=True)
+        password = values.pop("password")
         user = admin.create_user(org(), values, password, who())
     except f.FormError as error:
         db.session.rollback()
-        return _users_page(400, form=request.form, error=error.message, error_field=error.field)
+        return _users_page(400, form=request.form, error=error.message, error_field=error.field,
+                           errors=error.messages)
     return _done(t.USER_CREATED.format(name=user.name), "admin.users")
 
 

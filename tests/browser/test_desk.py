@@ -167,3 +167,36 @@ def test_the_embed_sizes_itself_to_its_content(page, live_server, width):
     assert page.frames[1].evaluate("document.documentElement.scrollWidth") <= width
     assert page.evaluate("document.documentElement.scrollWidth") <= width
     shoot(page, f"desk-embed-{width}")
+
+
+def test_the_week_grid_keeps_its_words_inside_the_blocks(page, live_server):
+    from datetime import time as clock_time
+
+    from sqlalchemy import select
+
+    from core.extensions import db
+    from core.models import DutyKind, DutySlot, Organization, User
+
+    with live_server.app_context():  # two duties side by side on Monday: narrow blocks
+        org = db.session.scalars(select(Organization).order_by(Organization.id)).first()
+        people = db.session.scalars(select(User).where(User.organization_id == org.id)).all()
+        for person, kind in zip(people, (DutyKind.CONSULTATION, DutyKind.CALLBACKS), strict=False):
+            db.session.add(DutySlot(organization_id=org.id, user_id=person.id, kind=kind,
+                                    weekday=0, start=clock_time(15), end=clock_time(17)))
+        db.session.commit()
+    sign_in(page, live_server, "admin")
+    page.goto(live_server.url + "/admin/schedule")
+    spills = page.evaluate("""() => {
+      const out = [];
+      for (const link of document.querySelectorAll('.week__link')) {
+        const rect = link.querySelector('rect').getBBox();
+        for (const text of link.querySelectorAll('text')) {
+          const box = text.getBBox();
+          if (box.x + box.width > rect.x + rect.width + 0.5) out.push(text.textContent);
+        }
+      }
+      return out;
+    }""")
+    assert spills == []
+    assert page.locator("#slots-list button", has_text=t.SAVE).count() >= 1
+    shoot(page, "desk-week-grid")

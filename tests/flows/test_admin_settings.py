@@ -603,3 +603,55 @@ def test_the_audit_log_of_a_school_admin_shows_only_their_school(app, head):
     assert "2027-12-31" in html and "2027-12-30" not in html
     html = text(head.get("/admin/audit?action=calendar.set"))
     assert re.search(r"Отмечен день календаря", html)
+
+
+def test_a_form_shows_all_its_errors_at_once(app, admin, head):
+    org = org_of(app, "sosh19")
+    response = admin.post("/admin/organization", org_form(
+        org, name="", contact_email="not-an-address", sla_working_days="0",
+        timezone="Mars/Olympus", vendor_start_0="25:00"))
+    assert response.status_code == 400
+    page = text(response)
+    for message in (t.ERR_REQUIRED.format(field=t.ORG_NAME),
+                    t.ERR_EMAIL.format(value="not-an-address"),
+                    t.ERR_NUMBER.format(field=t.ORG_SLA, low=1, high=30),
+                    t.ERR_TIMEZONE.format(value="Mars/Olympus"),
+                    t.ERR_VENDOR_HOURS.format(row=1, problem=t.ERR_TIME.format(value="25:00"))):
+        assert message in page, message
+    assert audited(app, "org.updated") == 0
+    response = head.post("/admin/users", {"name": "", "username": "Пётр", "roles": [],
+                                          "password": "short", "phone": "12"})
+    assert response.status_code == 400
+    page = text(response)
+    for message in (t.ERR_REQUIRED.format(field=t.USER_NAME), t.ERR_USERNAME, t.ERR_NO_ROLES,
+                    t.ERR_PASSWORD_SHORT.format(min=8), t.ERR_PHONE.format(value="12")):
+        assert message in page, message
+    assert count(app, User, User.username == "Пётр") == 0
+
+
+def heading(response) -> str:
+    return text(response).split("<h1>", 1)[1].split("</h1>", 1)[0]
+
+
+def test_the_regional_admins_school_is_kept_across_sign_ins(app, admin):
+    omsk = org_of(app, "tukalinsk")
+    assert admin.post("/organization", {"organization_id": omsk.id}).status_code == 302
+    admin.post("/logout")
+    again = Admin(app)  # signs in afresh: a new session
+    assert omsk.name in heading(again.get("/admin/schedule"))
+    with app.app_context():
+        me = db.session.scalars(select(User).where(User.username == "admin")).one()
+        assert me.chosen_organization_id == omsk.id
+
+
+@pytest.mark.parametrize("path", PAGES)
+def test_every_admin_heading_names_the_school(app, head, path):
+    response = head.get(path)
+    assert response.status_code == 200, path
+    assert org_of(app, "sosh19").name in heading(response)
+
+
+def test_the_slot_form_saves_with_sohranit(app, head):
+    page = text(head.get("/admin/schedule"))
+    slots = page.split('id="slots-list"', 1)[1]
+    assert f">{t.SAVE}</button>" in slots and t.SLOT_MOVE not in slots

@@ -15,7 +15,7 @@ from tests.browser.support import leave_message, login
 @pytest.fixture
 def app_config(app_config):
     # One snapshot, a few idle ticks, then the stream ends (the browser reconnects).
-    return {**app_config, "LIVE_TICK_SECONDS": 0.01, "LIVE_STREAM_SECONDS": 0.05,
+    return {**app_config, "LIVE_TICK_SECONDS": 0.05, "LIVE_STREAM_SECONDS": 1.0,
             "LIVE_RETRY_MS": 1500}
 
 
