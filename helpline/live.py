@@ -17,10 +17,9 @@ from datetime import datetime
 from flask import Blueprint, Response, current_app, stream_with_context
 from sqlalchemy import func, select
 
-from core import clock
+from core import access, clock
 from core.extensions import db
 from core.models import UserRole
-from helpline import auth
 
 bp = Blueprint("live", __name__, url_prefix="/live")
 
@@ -90,9 +89,9 @@ def stream(org_id: int) -> Iterator[str]:
 
 
 @bp.get("/events")
-@auth.roles_required(UserRole.OPERATOR.value, UserRole.CONSULTANT.value)
+@access.roles_required(UserRole.OPERATOR.value, UserRole.CONSULTANT.value)
 def events():
-    org_id = auth.current_org().id
+    org_id = access.current_org().id
     response = Response(stream_with_context(stream(org_id)), mimetype="text/event-stream")
     response.headers["Cache-Control"] = "no-cache"
     response.headers["X-Accel-Buffering"] = "no"  # nginx: pass each event on at once

@@ -37,7 +37,7 @@ TRANSCRIPT_FIELDS = ("text", "corrected_text")
 FTS_TABLE = "ticket_search_fts"
 TSV_INDEX = "ix_ticket_search_body_tsv"
 
-_WORD = re.compile(r"[0-9A-Za-zА-Яа-яЁё]+(?:-[0-9A-Za-zА-Яа-яЁё]+)*")
+_WORD = re.compile(r"[^\W_]+(?:-[^\W_]+)*")  # letters and digits of any script
 _PHONE_LIKE = re.compile(r"^[\s+()\-.0-9]+$")
 
 
