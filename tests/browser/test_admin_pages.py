@@ -68,7 +68,7 @@ def test_the_schedule_editor_and_the_public_page_follow_each_other(page, live_se
     monday.locator("input[name=end]").fill("18:00")
     monday.get_by_role("button", name=t.SAVE).click()
     page.wait_for_load_state()
-    assert page.get_by_text(re.compile("Дежурство перенесено: пн 16:00–18:00")).is_visible()
+    assert page.get_by_text(re.compile("Дежурство сохранено: пн 16:00–18:00")).is_visible()
     friday = page.locator("form.slot-form--consultation").filter(
         has=page.locator("select[name=weekday] option[selected][value='4']")).first
     friday.get_by_role("button", name=t.DELETE).click()
