@@ -86,8 +86,9 @@ def test_no_history_is_said_plainly(app, client, demo):
 def count_queries(app, ticket_id) -> tuple[int, int]:
     statements = []
 
-    def remember(*_args):
-        statements.append(1)
+    def remember(_conn, _cursor, statement, *_args):
+        if statement.lstrip().upper().startswith("SELECT"):  # not a connection's PRAGMA
+            statements.append(statement)
 
     with app.app_context():
         ticket = db.session.get(Ticket, ticket_id)
