@@ -1,7 +1,7 @@
 """ticket search: documents, SQLite FTS5 (kept in sync by triggers), PostgreSQL GIN index
 
 Revision ID: b7e2d4a91c05
-Revises: b7e3c91d2a40
+Revises: 9b1e7c4d2a10
 Create Date: 2026-12-01 21:50:00
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'b7e2d4a91c05'
-down_revision = 'b7e3c91d2a40'
+down_revision = '9b1e7c4d2a10'
 branch_labels = None
 depends_on = None
 
