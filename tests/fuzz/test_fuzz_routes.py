@@ -69,7 +69,7 @@ def webhook_rules(app) -> list[str]:
 
 WEBHOOKS = ["/ivr/voice", "/ivr/menu", "/ivr/role", "/ivr/topic", "/ivr/dialed", "/ivr/recorded",
             "/ivr/after-message", "/ivr/number", "/ivr/number-confirm", "/ivr/vendor",
-            "/ivr/recording-status", "/ivr/status", "/ivr/fallback-recorded",
+            "/ivr/recording-status", "/ivr/status", "/ivr/fallback-recorded", "/ivr/live-answered",
             "/callbacks/whisper", "/callbacks/choice", "/callbacks/dialed",
             "/callbacks/result", "/callbacks/status"]
 
@@ -125,6 +125,7 @@ def test_webhooks_answer_twiml_whatever_they_are_sent(line, data):
 SKIP = {
     "auth.logout",  # would end the fuzzing admin's session
     "webphone.start_call", "webphone.send_input", "webphone.send_message",  # live calls
+    "live.events",  # a 25-second event stream (tests/flows/test_live_updates.py)
     "public.pdf",  # WeasyPrint: seconds per page (its input is one slug, fuzzed elsewhere)
     "static",
 }
