@@ -25,10 +25,10 @@ from sqlalchemy import delete
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from core.extensions import db  # noqa: E402
+from core.models import AuditEvent  # noqa: E402
 from helpline.app import create_app  # noqa: E402
 from helpline.demo import load_demo  # noqa: E402
-from helpline.extensions import db  # noqa: E402
-from helpline.models import AuditEvent  # noqa: E402
 
 
 def main() -> None:
@@ -49,7 +49,7 @@ def main() -> None:
                  "unknown name": "no-such-user",
                  "disabled account": "gone"}
         with app.app_context():
-            from helpline.models import User
+            from core.models import User
 
             user = User(username="gone", name="Уволен", roles=["operator"], active=False)
             user.set_password("whatever-123")

@@ -86,7 +86,7 @@ class Organization(Base):
     # Last ticket number given out; bumped atomically (UPDATE ... RETURNING).
     ticket_seq: Mapped[int] = mapped_column(Integer, default=0)
     # Bumped by every change of the duty schedule, leave, closed days, calendar overrides or
-    # a user's activity (helpline.service), so each process can cache the built schedule.
+    # a user's activity (core.service), so each process can cache the built schedule.
     schedule_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=clock.now)
 

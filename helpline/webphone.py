@@ -60,7 +60,7 @@ DIAL_CHOICES = ("completed", "no-answer", "busy")
 KEYS = set("0123456789*#")
 WORKERS = {r.value for r in UserRole}
 LISTEN_TTL = 15.0  # seconds a listening page stays a phone after its last poll
-# The progress events the dialer subscribes to with Twilio (helpline.telephony).
+# The progress events the dialer subscribes to with Twilio (core.telephony).
 PROGRESS_EVENTS = ("initiated", "ringing", "answered", "completed")
 
 

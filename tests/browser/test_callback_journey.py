@@ -5,7 +5,7 @@ the operator's browser phone, the operator hears the whisper, presses 1, the par
 browser phone rings, they talk, the operator keys «решено»; the consultant sees the whole
 history on the ticket, and nothing of it comes back to any queue. Then the same at 375 px.
 
-Time moves through the app's clock seam (helpline.clock.shifted_to), which the server
+Time moves through the app's clock seam (core.clock.shifted_to), which the server
 thread shares; the browser keeps its own clock. Screenshots go to tests/artifacts/.
 """
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from helpline import ui_text as t
+from core import ui_text as t
 from tests.flows.test_admin_settings import Admin
 
 
@@ -40,8 +40,8 @@ def test_a_valid_audit_filter_still_works(app, demo):
 def test_a_form_field_with_a_nul_is_a_400_and_saves_nothing(app, demo):
     from sqlalchemy import select
 
-    from helpline.extensions import db
-    from helpline.models import User
+    from core.extensions import db
+    from core.models import User
 
     admin = Admin(app)
     response = admin.post("/admin/users", data={

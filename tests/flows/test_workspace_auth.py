@@ -135,7 +135,7 @@ def _drop(app):
 def test_wrong_passwords_slow_the_name_down_exponentially(app, client, demo):
     import time_machine
 
-    from helpline import clock
+    from core import clock
 
     with time_machine.travel(clock.now(), tick=False) as traveller:
         for _ in range(auth.FREE_PER_USER_AND_ADDRESS):
@@ -194,7 +194,7 @@ def test_many_usernames_from_one_address_are_limited_too(app, client, demo):
 def test_a_stranger_cannot_lock_a_user_out_of_their_usual_address(app_config):
     import time_machine
 
-    from helpline import clock
+    from core import clock
 
     app = _proxied_app(app_config)
     client = app.test_client()
@@ -219,7 +219,7 @@ def test_a_stranger_cannot_lock_a_user_out_of_their_usual_address(app_config):
 def test_the_usual_address_still_backs_off_a_guesser_sitting_there(app_config):
     import time_machine
 
-    from helpline import clock
+    from core import clock
 
     app = _proxied_app(app_config)
     client = app.test_client()
@@ -244,7 +244,7 @@ def test_an_unknown_name_or_a_disabled_account_costs_a_real_hash_check(app, clie
         checked.append(pwhash.split("$")[0])
         return real(pwhash, password)
 
-    import helpline.models as models
+    import core.models as models
 
     monkeypatch.setattr(auth, "check_password_hash", spy)
     monkeypatch.setattr(models, "check_password_hash", spy)

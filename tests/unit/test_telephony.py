@@ -142,7 +142,7 @@ def test_a_configured_media_host_is_allowed():
 def test_429_4xx_resets_and_truncated_bodies_are_retried_with_back_off(monkeypatch):
     import requests
 
-    from helpline import telephony
+    from core import telephony
 
     slept = []
     monkeypatch.setattr(telephony.time_module, "sleep", slept.append)
@@ -160,7 +160,7 @@ def test_429_4xx_resets_and_truncated_bodies_are_retried_with_back_off(monkeypat
 
 
 def test_a_download_that_keeps_failing_is_retryable_for_the_worker(monkeypatch):
-    from helpline import telephony
+    from core import telephony
 
     monkeypatch.setattr(telephony.time_module, "sleep", lambda s: None)
     media = ScriptedMedia(*[(429, b"", {})] * 3)
