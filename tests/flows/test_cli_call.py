@@ -63,7 +63,7 @@ def test_the_readme_example_works_in_a_plain_clone(demo):
             "--message", str(sample),
         ])
     assert result.exit_code == 0, result.output
-    assert "[запись сообщения: 19.3 с]" in result.output
+    assert "[запись сообщения: 20.4 с]" in result.output
     # Tuesday 22:00 in Moscow: the callback is promised for Wednesday morning.
     assert "Мы перезвоним вам завтра после 9 часов." in result.output
 

@@ -8,6 +8,7 @@ short: a whole decode of one costs one to three seconds of CPU.
 import csv
 import json
 import re
+from pathlib import Path
 
 import pytest
 
@@ -95,6 +96,14 @@ def test_a_voicemail_number_comes_out_of_the_chain(whisper_model):
     facts = understand_transcript(result, TOPIC_KEYWORDS)
     assert facts["phone"] == "+79024613089", result.text
     assert facts["abusive"] is False  # a complaint about rudeness is not itself abusive
+
+
+def test_the_readme_sample_message_is_heard(settings):
+    # The README's first call leaves samples/voicemail-ru.wav; a fresh `make run` must hear it.
+    sample = Path(__file__).resolve().parents[2] / "samples" / "voicemail-ru.wav"
+    result = asr.transcribe(sample, settings)
+    assert {"ирина", "петрова", "электронный", "дневник", "пароль"} <= set(words_of(result.text)), \
+        result.text
 
 
 def test_silence_gives_an_empty_transcript_not_an_error(settings, tmp_path):
