@@ -221,16 +221,16 @@ def user_password(user_id: int):
 # --- the duty schedule ---------------------------------------------------------------------------
 
 
-def _slot_values(data, *, weekday_field: str | None = "weekday") -> admin.SlotValues:
+def _slot_values(data, *, weekday_field: str | None = "weekday",
+                 r: f.Reader | None = None) -> admin.SlotValues:
+    """The slot's fields; every problem of the form is raised at once."""
     current = org()
-    r = f.Reader(data)
-    try:
-        user_id = int(r.raw("user_id"))
-    except ValueError:
-        raise f.FormError(t.ERR_SLOT_USER, "user_id") from None
+    r = r or f.Reader(data, collect=True)
+    user_id = r.check(_slot_user, r.raw("user_id"), fallback=0)
     start, end = r.time("start"), r.time("end")
-    f.check_interval(start, end)
-    return admin.SlotValues(
+    if start is not None and end is not None:
+        r.check(f.check_interval, start, end)
+    values = admin.SlotValues(
         user_id=user_id,
         weekday=int(r.choice(weekday_field, t.SLOT_WEEKDAY, WEEKDAYS)) if weekday_field else 0,
         start=start,
@@ -239,6 +239,15 @@ def _slot_values(data, *, weekday_field: str | None = "weekday") -> admin.SlotVa
         roles=r.many("roles", [x.code for x in current.roles], t.SLOT_ROLES),
         topics=r.many("topics", [x.code for x in current.topics], t.SLOT_TOPICS),
     )
+    r.done()
+    return values
+
+
+def _slot_user(raw: str) -> int:
+    try:
+        return int(raw)
+    except ValueError:
+        raise f.FormError(t.ERR_SLOT_USER, "user_id") from None
 
 
 def _schedule_page(status: int = 200, **context):
@@ -309,16 +318,17 @@ def schedule():
 @bp.post("/schedule/slots")
 @admin_required
 def slot_add():
-    r = f.Reader(request.form)
+    r = f.Reader(request.form, collect=True)  # every problem of the form shown at once
     try:
         weekdays = [int(d) for d in r.many("weekdays", WEEKDAYS, t.SLOT_WEEKDAYS)]
         if not weekdays:
-            raise f.FormError(t.ERR_NO_WEEKDAYS, "weekdays")
-        values = _slot_values(request.form, weekday_field=None)
+            r.problems.append((t.ERR_NO_WEEKDAYS, "weekdays"))
+        values = _slot_values(request.form, weekday_field=None, r=r)
         created = admin.add_slots(org(), weekdays, values, who())
     except f.FormError as error:
         db.session.rollback()
-        return _schedule_page(400, form=request.form, error=error.message, error_form="add")
+        return _schedule_page(400, form=request.form, error=error.message,
+                              errors=error.messages, error_form="add")
     names = {u.id: u for u in admin.org_users(org())}
     what = "; ".join(admin.describe_slot(s, names) for s in created)
     return _done(t.SLOT_ADDED.format(what=what), "admin.schedule")
@@ -341,7 +351,7 @@ def slot_move(slot_id: int):
     except f.FormError as error:
         db.session.rollback()
         return _schedule_page(400, form=request.form, error=error.message,
-                              error_form=f"slot-{slot_id}")
+                              errors=error.messages, error_form=f"slot-{slot_id}")
     what = admin.describe_slot(slot, {u.id: u for u in admin.org_users(org())})
     return _done(t.SLOT_MOVED.format(what=what), "admin.schedule", f"#slot-{slot.id}")
 

@@ -655,3 +655,20 @@ def test_the_slot_form_saves_with_sohranit(app, head):
     page = text(head.get("/admin/schedule"))
     slots = page.split('id="slots-list"', 1)[1]
     assert f">{t.SAVE}</button>" in slots and t.SLOT_MOVE not in slots
+
+
+def test_the_slot_form_shows_all_its_errors_at_once(app, head):
+    before = count(app, DutySlot)
+    response = head.post("/admin/schedule/slots", {
+        "user_id": "кто-то", "kind": "consultation", "start": "25:00", "end": "13:00"})
+    assert response.status_code == 400
+    page = text(response)
+    for message in (t.ERR_NO_WEEKDAYS, t.ERR_SLOT_USER, t.ERR_TIME.format(value="25:00")):
+        assert message in page, message
+    # Both times valid but the wrong way round: the interval is the one problem left to say.
+    response = head.post("/admin/schedule/slots", {
+        "user_id": "кто-то", "kind": "consultation", "start": "15:00", "end": "13:00",
+        "weekdays": ["0"]})
+    page = text(response)
+    assert t.ERR_SLOT_USER in page and t.ERR_EMPTY_SLOT.format(start="15:00", end="13:00") in page
+    assert count(app, DutySlot) == before
