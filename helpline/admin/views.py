@@ -382,7 +382,7 @@ def _exceptions_page(status: int = 200, **context):
 def exceptions():
     if request.method == "GET":
         return _exceptions_page(form=None)
-    r = f.Reader(request.form)
+    r = f.Reader(request.form, collect=True)  # every problem of the form shown at once
     try:
         kind = r.choice("kind", t.COL_KIND, [k.value for k in ExceptionKind])
         first = r.date("first")
@@ -396,10 +396,12 @@ def exceptions():
             else DutyKind.CONSULTATION.value,
             note=r.text("note", t.EXCEPTION_NOTE),
         )
+        r.done()
         created = admin.add_exceptions(org(), values, who())
     except f.FormError as error:
         db.session.rollback()
-        return _exceptions_page(400, form=request.form, error=error.message)
+        return _exceptions_page(400, form=request.form, error=error.message,
+                                errors=error.messages)
     return _done(t.EXCEPTION_ADDED.format(count=len(created)), "admin.exceptions")
 
 
@@ -461,18 +463,22 @@ def calendar_remove(override_id: int):
 
 
 def _topic_values(data) -> dict:
+    """The topic's fields; every problem of the form is raised at once."""
     current = org()
-    r = f.Reader(data)
+    r = f.Reader(data, collect=True)
     roles = r.many("roles", [x.code for x in current.roles], t.TOPIC_ROLES)
     if not roles:
-        raise f.FormError(t.ERR_TOPIC_ROLES, "roles")
-    return {
+        r.problems.append((t.ERR_TOPIC_ROLES, "roles"))
+    values = {
         "name": r.text("name", t.TOPIC_NAME, required=True),
-        "keywords": f.parse_keywords(r.text("keywords", t.TOPIC_KEYWORDS, limit=2000)),
+        "keywords": r.check(f.parse_keywords, r.text("keywords", t.TOPIC_KEYWORDS, limit=2000),
+                            fallback=[]),
         "roles": roles,
         "position": r.integer("position", t.TOPIC_POSITION, 0, 99),
         "active": r.flag("active"),
     }
+    r.done()
+    return values
 
 
 def _topics_page(status: int = 200, **context):
@@ -495,7 +501,8 @@ def topics():
         topic = admin.add_topic(org(), _topic_values(request.form), who())
     except f.FormError as error:
         db.session.rollback()
-        return _topics_page(400, form=request.form, error=error.message, error_form="new")
+        return _topics_page(400, form=request.form, error=error.message,
+                            errors=error.messages, error_form="new")
     return _done(t.TOPIC_ADDED.format(name=topic.name), "admin.topics")
 
 
@@ -510,7 +517,7 @@ def topic_save(topic_id: int):
     except f.FormError as error:
         db.session.rollback()
         return _topics_page(400, form=request.form, error=error.message,
-                            error_form=f"topic-{topic_id}")
+                            errors=error.messages, error_form=f"topic-{topic_id}")
     return _done(t.TOPIC_SAVED.format(name=topic.name), "admin.topics", f"#topic-{topic.id}")
 
 

@@ -672,3 +672,19 @@ def test_the_slot_form_shows_all_its_errors_at_once(app, head):
     page = text(response)
     assert t.ERR_SLOT_USER in page and t.ERR_EMPTY_SLOT.format(start="15:00", end="13:00") in page
     assert count(app, DutySlot) == before
+
+
+def test_the_topic_and_leave_forms_show_all_their_errors_at_once(app, head):
+    response = head.post("/admin/topics", {"name": "", "roles": [], "position": "500"})
+    assert response.status_code == 400
+    page = text(response)
+    for message in (t.ERR_TOPIC_ROLES, t.ERR_REQUIRED.format(field=t.TOPIC_NAME),
+                    t.ERR_NUMBER.format(field=t.TOPIC_POSITION, low=0, high=99)):
+        assert message in page, message
+    response = head.post("/admin/exceptions", {"kind": "отпуск?", "first": "31.02.2026",
+                                               "start": "25:00"})
+    assert response.status_code == 400
+    page = text(response)
+    for message in (t.ERR_CHOICE.format(field=t.COL_KIND), t.ERR_DATE.format(value="31.02.2026"),
+                    t.ERR_TIME.format(value="25:00")):
+        assert message in page, message
