@@ -136,7 +136,7 @@ _FIELD = re.compile(r"""(?:form|data|values)(?:\.get|\.getlist)?\(\s*["']([a-z_]
 def form_field_names() -> list[str]:
     """Every form field name the code reads (so the fuzz reaches past «field missing»)."""
     names = set()
-    for package in ("helpline", "tickets", "callbacks"):
+    for package in ("core", "helpline", "tickets", "callbacks"):
         for path in (REPO / package).rglob("*.py"):
             for match in _FIELD.finditer(path.read_text(encoding="utf-8")):
                 names.add(match.group(1) or match.group(2))
