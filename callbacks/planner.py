@@ -109,8 +109,12 @@ class Planner:
         local = at.astimezone(zone).time()
         return start <= local < end
 
-    def place(self, request: Request) -> Assignment | None:
-        """Give the request the earliest free slot at or after its earliest instant."""
+    def _slots(self, request: Request):
+        """The instants the request may take, earliest first: (window, at, people on duty).
+
+        Grid points inside the request's windows, at or after its earliest instant, while the
+        caller is awake; each one visited counts in ``steps``.
+        """
         earliest = max(request.earliest.astimezone(UTC), self.start)
         for window in self.windows(request.role, request.topic):
             if window.end <= earliest:
@@ -121,20 +125,32 @@ class Planner:
             while at < window.end and (at + self.spacing <= window.end or at == first):
                 self.steps += 1
                 if self.caller_awake(at, request.caller_zone):
-                    free = [p for p in people if (p, at) not in self._taken]
-                    if free:
-                        day = self._local_day(at)
-                        operator = min(free, key=lambda p: (self._load[(p, day)], p or 0))
-                        self.take(operator, at)
-                        return Assignment(
-                            key=request.key,
-                            at=at,
-                            window_start=window.start,
-                            window_end=window.end,
-                            operator_id=operator,
-                            at_risk=request.sla_due is not None and at > request.sla_due,
-                        )
+                    yield window, at, people
                 at += self.spacing
+
+    def _take_least_loaded(self, free: list[int | None], at: datetime) -> int | None:
+        day = self._local_day(at)
+        operator = min(free, key=lambda p: (self._load[(p, day)], p or 0))
+        self.take(operator, at)
+        return operator
+
+    @staticmethod
+    def _assignment(request: Request, window, at: datetime, operator: int | None) -> Assignment:
+        return Assignment(
+            key=request.key,
+            at=at,
+            window_start=window.start,
+            window_end=window.end,
+            operator_id=operator,
+            at_risk=request.sla_due is not None and at > request.sla_due,
+        )
+
+    def place(self, request: Request) -> Assignment | None:
+        """Give the request the earliest free slot at or after its earliest instant."""
+        for window, at, people in self._slots(request):
+            free = [p for p in people if (p, at) not in self._taken]
+            if free:
+                return self._assignment(request, window, at, self._take_least_loaded(free, at))
         return None
 
     def insert(
@@ -159,41 +175,20 @@ class Planner:
         return moved
 
     def _place_ranked(self, request, rank, held):
-        earliest = max(request.earliest.astimezone(UTC), self.start)
-        for window in self.windows(request.role, request.topic):
-            if window.end <= earliest:
-                continue
-            people: tuple[int | None, ...] = window.user_ids or (None,)
-            first = self._ceil(max(window.start, earliest))
-            at = first
-            while at < window.end and (at + self.spacing <= window.end or at == first):
-                self.steps += 1
-                if self.caller_awake(at, request.caller_zone):
-                    free = [p for p in people if (p, at) not in self._taken]
-                    day = self._local_day(at)
-                    displaced = None
-                    if free:
-                        operator = min(free, key=lambda p: (self._load[(p, day)], p or 0))
-                        self.take(operator, at)
-                    else:
-                        lower = [p for p in people
-                                 if (p, at) in held and held[(p, at)][0] > rank]
-                        if not lower:
-                            at += self.spacing
-                            continue
-                        # The lowest-ranked holder gives way; the slot stays taken.
-                        operator = max(lower, key=lambda p: held[(p, at)][0])
-                        displaced = held.pop((operator, at))
-                    held[(operator, at)] = (rank, request)
-                    return Assignment(
-                        key=request.key,
-                        at=at,
-                        window_start=window.start,
-                        window_end=window.end,
-                        operator_id=operator,
-                        at_risk=request.sla_due is not None and at > request.sla_due,
-                    ), displaced
-                at += self.spacing
+        for window, at, people in self._slots(request):
+            free = [p for p in people if (p, at) not in self._taken]
+            displaced = None
+            if free:
+                operator = self._take_least_loaded(free, at)
+            else:
+                lower = [p for p in people if (p, at) in held and held[(p, at)][0] > rank]
+                if not lower:
+                    continue
+                # The lowest-ranked holder gives way; the slot stays taken.
+                operator = max(lower, key=lambda p: held[(p, at)][0])
+                displaced = held.pop((operator, at))
+            held[(operator, at)] = (rank, request)
+            return self._assignment(request, window, at, operator), displaced
         return None, None
 
     def first_open(self, earliest: datetime, request: Request) -> Assignment | None:
