@@ -555,20 +555,26 @@ def recover(now: datetime | None = None) -> int:
     return count
 
 
+def _claim_sms(status, row) -> bool:
+    """Move one row's SMS from "pending" to "sending"; True when this process won it (each
+    SMS is sent once, however many schedulers tick)."""
+    won = db.session.execute(
+        update(status.class_)
+        .where(row, status == "pending")
+        .values({status: "sending"})
+        .execution_options(synchronize_session=False)
+    ).rowcount == 1
+    db.session.commit()
+    return won
+
+
 def send_pending_sms() -> int:
     """Send the «we could not reach you» SMS of callbacks that gave up (once each)."""
     sent = 0
     for callback_id in db.session.scalars(
         select(Callback.id).where(Callback.sms_status == "pending")
     ).all():
-        won = db.session.execute(
-            update(Callback)
-            .where(Callback.id == callback_id, Callback.sms_status == "pending")
-            .values(sms_status="sending")
-            .execution_options(synchronize_session=False)
-        ).rowcount == 1
-        db.session.commit()
-        if not won:
+        if not _claim_sms(Callback.sms_status, Callback.id == callback_id):
             continue
         callback = db.session.get(Callback, callback_id)
         org = db.session.get(Organization, callback.organization_id)
@@ -594,14 +600,7 @@ def send_confirmations() -> int:
     for ticket_id in db.session.scalars(
         select(Ticket.id).where(Ticket.confirmation_sms == "pending").order_by(Ticket.id)
     ).all():
-        won = db.session.execute(
-            update(Ticket)
-            .where(Ticket.id == ticket_id, Ticket.confirmation_sms == "pending")
-            .values(confirmation_sms="sending")
-            .execution_options(synchronize_session=False)
-        ).rowcount == 1
-        db.session.commit()
-        if not won:
+        if not _claim_sms(Ticket.confirmation_sms, Ticket.id == ticket_id):
             continue
         ticket = db.session.get(Ticket, ticket_id)
         org = db.session.get(Organization, ticket.organization_id)
