@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import hmac
 import logging
+from collections.abc import Callable
+from functools import wraps
+from typing import Concatenate, ParamSpec
 
-from flask import Blueprint, current_app, request, send_file, url_for
+from flask import Blueprint, Response, current_app, request, send_file, url_for
 from twilio.twiml.voice_response import VoiceResponse
 from werkzeug.exceptions import NotFound
 
@@ -19,6 +22,7 @@ from tickets.models import Call, Channel, TicketStatus
 
 bp = Blueprint("ivr", __name__, url_prefix="/ivr")
 log = logging.getLogger(__name__)
+P = ParamSpec("P")
 
 MAX_ATTEMPTS = 3  # the menu is said once and repeated at most twice, then: voice message
 SPEECH_LIMIT = 500  # characters of SpeechResult worth matching; the rest is noise
@@ -79,17 +83,30 @@ def _choice(options: dict[str, list[str]], digits: dict[str, str]) -> tuple[str 
     return None, False
 
 
+def known_number(view: Callable[Concatenate[Organization, Call, P], Response]
+                 ) -> Callable[P, Response]:
+    """Record the call and give the view its school and call; a number no school owns hears
+    a polite goodbye (valid TwiML) instead."""
+
+    @wraps(view)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> Response:
+        org, call = _context()
+        if org is None:
+            log.warning("call %s to a number no organization owns", call.call_sid)
+            return twiml.respond(twiml.said_and_hangup(_say(None), "UNKNOWN_NUMBER"))
+        return view(org, call, *args, **kwargs)
+
+    return wrapper
+
+
 # --- the call ------------------------------------------------------------------------------
 
 
 @bp.post("/voice")
 @twilio_only
-def voice():
+@known_number
+def voice(org: Organization, call: Call):
     """A call comes in: greet, tell a repeat caller about their ticket, ask who is calling."""
-    org, call = _context()
-    if org is None:
-        log.warning("call %s to a number no organization owns", call.call_sid)
-        return twiml.respond(twiml.said_and_hangup(_say(None), "UNKNOWN_NUMBER"))
     say = _say(org)
     lines, offer = _repeat_caller_lines(org, call)
     return twiml.respond(twiml.greeting(say, org.name, lines, _role_hints(org),
@@ -131,21 +148,17 @@ def _role_hints(org: Organization) -> list[str]:
 
 @bp.post("/menu")
 @twilio_only
-def menu():
+@known_number
+def menu(org: Organization, call: Call):
     """The role menu again (after the information option)."""
-    org, _call = _context()
-    if org is None:
-        return twiml.respond(twiml.said_and_hangup(_say(None), "UNKNOWN_NUMBER"))
     return twiml.respond(twiml.role_menu(_say(org), _role_hints(org), attempt=1))
 
 
 @bp.post("/role")
 @twilio_only
-def role():
+@known_number
+def role(org: Organization, call: Call):
     """The caller chose a role (1 parent, 2 staff), the information (3), or to add a message (9)."""
-    org, call = _context()
-    if org is None:
-        return twiml.respond(twiml.said_and_hangup(_say(None), "UNKNOWN_NUMBER"))
     say = _say(org)
     options = {r.code: list(r.keywords or ()) for r in org.roles}
     digits = {r.digit: r.code for r in org.roles} | {"3": "info", "9": "add"}
@@ -181,11 +194,9 @@ def _topic_menu(org: Organization, role: str, *, attempt: int, problem: str | No
 
 @bp.post("/topic")
 @twilio_only
-def topic():
+@known_number
+def topic(org: Organization, call: Call):
     """The caller chose a topic: put them through if someone is on duty, else take a message."""
-    org, call = _context()
-    if org is None:
-        return twiml.respond(twiml.said_and_hangup(_say(None), "UNKNOWN_NUMBER"))
     role_code = request.args.get("role") or call.role
     if role_code not in {r.code for r in org.roles}:
         return twiml.respond(twiml.role_menu(_say(org), _role_hints(org), attempt=1))
@@ -224,11 +235,9 @@ def _route(org: Organization, call: Call):
 
 @bp.post("/dialed")
 @twilio_only
-def dialed():
+@known_number
+def dialed(org: Organization, call: Call):
     """The consultant's phone stopped ringing: talked, or nobody answered."""
-    org, call = _context()
-    if org is None:
-        return twiml.respond(twiml.said_and_hangup(_say(None), "UNKNOWN_NUMBER"))
     if _form("DialCallStatus", 20) == "completed":
         tickets.finish_live_call(org, call, talk_seconds=_seconds("DialCallDuration"))
         return twiml.respond(twiml.goodbye(_say(org)))
@@ -302,11 +311,9 @@ def _record_instructions(call: Call) -> str:
 
 @bp.post("/recorded")
 @twilio_only
-def recorded():
+@known_number
+def recorded(org: Organization, call: Call):
     """The <Record> action: register the ticket, say its number and when we call back."""
-    org, call = _context()
-    if org is None:
-        return twiml.respond(twiml.said_and_hangup(_say(None), "UNKNOWN_NUMBER"))
     say = _say(org)
     state = call.state or {}
     has_audio = bool(_form("RecordingUrl", 500)) and not request.args.get("empty")
@@ -354,10 +361,8 @@ def recorded():
 
 @bp.post("/after-message")
 @twilio_only
-def after_message():
-    org, _call = _context()
-    if org is None:
-        return twiml.respond(twiml.said_and_hangup(_say(None), "UNKNOWN_NUMBER"))
+@known_number
+def after_message(org: Organization, call: Call):
     if _form("Digits", 20) == "1":
         return twiml.respond(twiml.ask_number(_say(org), then="done", attempt=1))
     return twiml.respond(twiml.goodbye(_say(org)))
@@ -365,11 +370,9 @@ def after_message():
 
 @bp.post("/number")
 @twilio_only
-def number():
+@known_number
+def number(org: Organization, call: Call):
     """Digits of a callback number typed on the keypad (ended by #)."""
-    org, call = _context()
-    if org is None:
-        return twiml.respond(twiml.said_and_hangup(_say(None), "UNKNOWN_NUMBER"))
     then = "voicemail" if request.args.get("then") == "voicemail" else "done"
     typed = "".join(ch for ch in _form("Digits", 30) if ch in "0123456789")  # not «²»
     e164 = phones.normalize(typed) if 10 <= len(typed) <= 12 else None
@@ -406,10 +409,8 @@ def _pending_reason(call: Call):
 
 @bp.post("/number-confirm")
 @twilio_only
-def number_confirm():
-    org, call = _context()
-    if org is None:
-        return twiml.respond(twiml.said_and_hangup(_say(None), "UNKNOWN_NUMBER"))
+@known_number
+def number_confirm(org: Organization, call: Call):
     then = "voicemail" if request.args.get("then") == "voicemail" else "done"
     pending = (call.state or {}).get("pending_number")
     key = "ANON_ENTER_NUMBER" if then == "voicemail" else "ENTER_NUMBER"
@@ -463,11 +464,9 @@ def _spell_email(email: str) -> str:
 
 @bp.post("/vendor")
 @twilio_only
-def vendor():
+@known_number
+def vendor(org: Organization, call: Call):
     """From the information: 1 = transfer to the vendor's support (in its hours), * = menu."""
-    org, call = _context()
-    if org is None:
-        return twiml.respond(twiml.said_and_hangup(_say(None), "UNKNOWN_NUMBER"))
     say = _say(org)
     if _form("Digits", 20) == "1" and org.vendor_phones:
         schedule = service.vendor_schedule(org)

@@ -148,6 +148,26 @@ def test_unknown_number_gets_a_polite_goodbye(client, demo):
     assert prompts.UNKNOWN_NUMBER in said(root) and root.find("Hangup") is not None
 
 
+@pytest.mark.parametrize(("path", "fields"), [
+    ("/ivr/menu", {}),
+    ("/ivr/role?attempt=1", {"Digits": "1"}),
+    ("/ivr/topic?role=parent&attempt=1", {"Digits": "1"}),
+    ("/ivr/dialed", {"DialCallStatus": "completed"}),
+    ("/ivr/recorded", {"RecordingUrl": "https://api.twilio.com/rec/RE1"}),
+    ("/ivr/after-message", {"Digits": "1"}),
+    ("/ivr/number?then=done&attempt=1", {"Digits": "89161234567"}),
+    ("/ivr/number-confirm?then=done", {"Digits": "1"}),
+    ("/ivr/vendor", {"Digits": "1"}),
+])
+def test_every_step_of_an_unknown_number_says_goodbye(app, client, demo, path, fields):
+    stranger = TwilioCaller(client, to="+74950000000")
+    root = parse(stranger.post(path, **fields))
+    assert prompts.UNKNOWN_NUMBER in said(root) and root.find("Hangup") is not None
+    assert [child.tag for child in root] == ["Say", "Hangup"]
+    with app.app_context():
+        assert db.session.scalars(select(Ticket)).all() == []
+
+
 def test_missing_from_is_a_withheld_number(app, client, demo):
     from twilio.request_validator import RequestValidator
 
