@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from core import privacy
+from core import settings as settings_
 from core.extensions import db, migrate
 from transcription import asr
 
@@ -34,7 +35,8 @@ class ConfigError(RuntimeError):
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     """Create and configure an instance of the help line application."""
     app = Flask(__name__, instance_relative_config=True)
-    app.config.from_object("helpline.config")
+    # Flask-SQLAlchemy: don't track modifications (we never use the signal).
+    app.config.update(settings_.Settings().as_config(), SQLALCHEMY_TRACK_MODIFICATIONS=False)
     if test_config is None:
         app.config.from_prefixed_env(prefix="HELPLINE")
         # JSON decoding would turn a token like "1234e5" into a float: keep strings as typed.
@@ -44,12 +46,13 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     else:
         app.config.update(test_config)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
-    _finish_config(app)
-    if hops := app.config["PROXY_COUNT"]:
+    settings = _finish_config(app)
+    if hops := settings.proxy_count:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
 
-    logging.basicConfig(level=app.config["LOG_LEVEL"])
-    app.logger.setLevel(app.config["LOG_LEVEL"])
+    level = int(settings.log_level) if settings.log_level.isdigit() else settings.log_level
+    logging.basicConfig(level=level)
+    app.logger.setLevel(level)
     privacy.install(app.logger)
 
     db.init_app(app)
@@ -75,8 +78,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     return app
 
 
-def _finish_config(app: Flask) -> None:
-    """Derive settings, and refuse to start on a configuration that cannot work."""
+def _finish_config(app: Flask) -> settings_.Settings:
+    """Derive settings, refuse to start on a configuration that cannot work, and keep the
+    application's typed settings (core.settings)."""
     cfg = app.config
     relaxed = cfg.get("TESTING") or cfg.get("DEBUG") or app.debug
     for key in STRING_SETTINGS:
@@ -141,6 +145,12 @@ def _finish_config(app: Flask) -> None:
         app.logger.warning("%s", asr.NO_MODEL_HINT)
     if cfg["TELEPHONY"] == "twilio" and not cfg["TWILIO_AUTH_TOKEN"]:
         app.logger.warning("HELPLINE_TWILIO_AUTH_TOKEN is empty: every webhook will be refused")
+    try:
+        settings = settings_.Settings.from_config(cfg)
+    except ValueError as exc:
+        raise ConfigError(f"Cannot start the help line:\n  - {exc}") from exc
+    settings_.install(app, settings)
+    return settings
 
 
 LOCAL_TOKEN_FILE = "local-simulator.token"

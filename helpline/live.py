@@ -14,25 +14,14 @@ import time
 from collections.abc import Iterator
 from datetime import datetime
 
-from flask import Blueprint, Response, current_app, stream_with_context
+from flask import Blueprint, Response, stream_with_context
 from sqlalchemy import func, select
 
-from core import access, clock
+from core import access, clock, settings
 from core.extensions import db
 from core.models import UserRole
 
 bp = Blueprint("live", __name__, url_prefix="/live")
-
-DEFAULTS = {
-    "LIVE_TICK_SECONDS": 3.0,  # how often the snapshot is read (one query)
-    "LIVE_STREAM_SECONDS": 25.0,  # how long one stream holds a worker
-    "LIVE_RETRY_MS": 2000,  # the browser reconnects after this pause
-}
-
-
-def _setting(name: str) -> float:
-    return float(current_app.config.get(name, DEFAULTS[name]))
-
 
 def snapshot(org_id: int, now: datetime) -> dict:
     """What the pages show at a glance, in one query: counts and the latest changes."""
@@ -69,8 +58,9 @@ def snapshot(org_id: int, now: datetime) -> dict:
 
 def stream(org_id: int) -> Iterator[str]:
     """The event stream: a snapshot when it changes, a comment line otherwise, then the end."""
-    tick, seconds = _setting("LIVE_TICK_SECONDS"), _setting("LIVE_STREAM_SECONDS")
-    yield f"retry: {int(_setting('LIVE_RETRY_MS'))}\n\n"
+    config = settings.current()
+    tick, seconds = config.live_tick_seconds, config.live_stream_seconds
+    yield f"retry: {config.live_retry_ms}\n\n"
     deadline = time.monotonic() + seconds
     last = None
     while True:

@@ -3,7 +3,7 @@
 import re
 from pathlib import Path
 
-from helpline import config
+from core import settings
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -20,11 +20,25 @@ def test_env_example_and_readme_list_the_same_settings():
 
 
 def test_every_documented_setting_exists():
-    from callbacks import settings
-
-    defaults = {f"HELPLINE_{k}" for k in [*dir(config), *settings.DEFAULTS] if k.isupper()}
+    defaults = {d.variable for d in settings.documented()}
     example = names(ROOT.joinpath(".env.example").read_text(encoding="utf-8"))
     assert example <= defaults, example - defaults
+
+
+def test_readme_table_lists_every_setting_and_nothing_else():
+    readme_table = ROOT.joinpath("README.md").read_text(encoding="utf-8").split("## Configure")[1]
+    rows = re.findall(r"^\| `(HELPLINE_[A-Z_]+)` \|", readme_table.split("## ")[0], re.MULTILINE)
+    assert len(rows) == len(set(rows))  # each variable once
+    assert set(rows) == {d.variable for d in settings.documented()}
+
+
+def test_every_setting_has_its_meaning():
+    documented = list(settings.documented())
+    assert len(documented) > 40
+    assert all(d.doc.strip() for d in documented), [d.key for d in documented if not d.doc]
+    # the derived token is a setting but not a variable
+    assert "WEBHOOK_AUTH_TOKEN" in settings.keys()
+    assert "HELPLINE_WEBHOOK_AUTH_TOKEN" not in {d.variable for d in documented}
 
 
 def test_ci_runs_the_readme_test_command():
