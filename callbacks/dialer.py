@@ -11,8 +11,8 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from urllib.parse import urlencode
 
-from flask import current_app, url_for
 from sqlalchemy import or_, select, update
 
 from callbacks import prompts, service, settings
@@ -28,6 +28,7 @@ from core import clock, phones, russian, telephony, worktime
 from core import service as org_service
 from core.extensions import db
 from core.models import CallbackMode, DutyKind, Organization, User
+from core.settings import CallbackSettings
 from tickets.models import Ticket
 
 log = logging.getLogger(__name__)
@@ -52,11 +53,17 @@ def school_number(org: Organization) -> str | None:
     return org.contact_phone
 
 
-def public_url(endpoint: str, **values) -> str:
-    """The absolute URL Twilio is to request (and sign) for one of our webhooks."""
-    with current_app.test_request_context():
-        path = url_for(endpoint, **values)
-    return current_app.config["PUBLIC_URL"] + path
+WEBHOOKS = "/callbacks"  # the prefix of the callbacks' webhooks (callbacks/views.py)
+
+
+def webhook_url(base_url: str, name: str, **params: object) -> str:
+    """The absolute URL Twilio is to request (and sign) for one of our webhooks.
+
+    Built from the configured public base URL (HELPLINE_PUBLIC_URL): Twilio signs the URL it
+    calls, and behind a proxy no request of ours knows that address.
+    """
+    query = urlencode({k: v for k, v in params.items() if v is not None})
+    return f"{base_url.rstrip('/')}{WEBHOOKS}/{name}" + (f"?{query}" if query else "")
 
 
 # --- ringing -------------------------------------------------------------------------------
@@ -95,7 +102,8 @@ def _busy_operators(now: datetime) -> set[int]:
     }
 
 
-def ring(callback_id: int, *, now: datetime | None = None) -> CallbackAttempt | None:
+def ring(callback_id: int, *, base_url: str, policy: CallbackSettings,
+         now: datetime | None = None) -> CallbackAttempt | None:
     """Ring an operator on duty for this due callback; None when it is not the time after all.
 
     Outside a callback window (a leave, a closed day, the scheduler was down overnight) or at
@@ -120,7 +128,7 @@ def ring(callback_id: int, *, now: datetime | None = None) -> CallbackAttempt | 
     schedule = org_service.schedule_for(org)
     openness = worktime.is_open(schedule, now, kind=DutyKind.CALLBACKS.value, role=ticket.role,
                                 topic=ticket.topic)
-    start, end = settings.caller_hours()
+    start, end = policy.caller_window()
     caller_time = now.astimezone(service.caller_zone(callback.phone, org)).time()
     if not openness.open or not start <= caller_time < end:
         callback.pinned = False
@@ -154,10 +162,11 @@ def ring(callback_id: int, *, now: datetime | None = None) -> CallbackAttempt | 
                               status="queued", started_at=now)
     db.session.add(attempt)
     db.session.commit()
-    return _place(attempt, callback, org, operator)
+    return _place(attempt, callback, org, operator, base_url=base_url, policy=policy)
 
 
-def start_call(callback_id: int, user: User) -> CallbackAttempt:
+def start_call(callback_id: int, user: User, *, base_url: str,
+               policy: CallbackSettings) -> CallbackAttempt:
     """Manual mode: the operator starts the bridged call from the workspace.
 
     The operator's phone rings first; on answer they are connected to the caller with the
@@ -182,7 +191,7 @@ def start_call(callback_id: int, user: User) -> CallbackAttempt:
                               status="queued", started_at=clock.now())
     db.session.add(attempt)
     db.session.commit()
-    return _place(attempt, callback, org, user)
+    return _place(attempt, callback, org, user, base_url=base_url, policy=policy)
 
 
 def _operator(callback: Callback, on_duty: list[User], now: datetime) -> User | None:
@@ -196,14 +205,14 @@ def _operator(callback: Callback, on_duty: list[User], now: datetime) -> User | 
 
 
 def _place(attempt: CallbackAttempt, callback: Callback, org: Organization,
-           operator: User) -> CallbackAttempt:
+           operator: User, *, base_url: str, policy: CallbackSettings) -> CallbackAttempt:
     try:
         sid = telephony.get().place_call(
             to=operator.phone,
             from_=school_number(org) or operator.phone,
-            url=public_url("callbacks.whisper", attempt=attempt.id),
-            status_callback=public_url("callbacks.status", attempt=attempt.id, leg="operator"),
-            timeout=int(settings.get("CALLBACK_OPERATOR_RING_SECONDS")),
+            url=webhook_url(base_url, "whisper", attempt=attempt.id),
+            status_callback=webhook_url(base_url, "status", attempt=attempt.id, leg="operator"),
+            timeout=policy.operator_ring_seconds,
             machine_detection=True,
         )
     except telephony.TelephonyError as exc:
@@ -213,7 +222,7 @@ def _place(attempt: CallbackAttempt, callback: Callback, org: Organization,
         if service.finish_attempt(attempt, AttemptResult.NOT_PLACED, now):
             if exc.retryable and attempt.mode == "auto":
                 callback.status = CallbackStatus.PLANNED
-                callback.planned_at = now + _minutes("CALLBACK_LEAD_MINUTES")
+                callback.planned_at = now + timedelta(minutes=policy.lead_minutes)
                 callback.claimed_at = None
             elif attempt.mode == "auto":
                 service.to_queue(callback)

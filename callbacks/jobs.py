@@ -14,12 +14,14 @@ from zoneinfo import ZoneInfo
 from flask import Flask
 from sqlalchemy import func, select, update
 
-from callbacks import dialer, notify, prompts, service, settings
+from callbacks import dialer, notify, prompts, service
 from callbacks.models import Callback, CallbackOutcome, CallbackStatus
 from core import clock, russian
 from core import service as org_service
 from core.extensions import db
 from core.models import AuditEvent, Organization, User, UserRole
+from core.settings import SmtpSettings
+from core.settings import of as settings_of
 from tickets.models import OPEN_STATUSES, Ticket
 
 log = logging.getLogger(__name__)
@@ -27,11 +29,13 @@ log = logging.getLogger(__name__)
 
 def dial_due_callbacks(app: Flask) -> list[int]:
     """Ring the operators for the callbacks whose time has come; return the callbacks rung."""
+    config = settings_of(app)
     with app.app_context():
         rung = []
         for callback_id in dialer.due():
             try:
-                attempt = dialer.ring(callback_id)
+                attempt = dialer.ring(callback_id, base_url=config.public_url,
+                                      policy=config.callbacks)
             except Exception:  # one broken callback must not stop the others
                 db.session.rollback()
                 log.exception("callback %s: ringing failed", callback_id)
@@ -85,7 +89,7 @@ def retries(app: Flask) -> dict[str, int]:
                 log.exception("organization %s: re-planning failed", org.id)
         recovered = dialer.recover()
         sms = dialer.send_pending_sms()
-        reported = report_abusive()
+        reported = report_abusive(settings_of(app).smtp)
         return {"replanned": replanned, "recovered": recovered, "sms": sms,
                 "abusive_reported": reported}
 
@@ -96,7 +100,7 @@ def send_confirmations(app: Flask) -> int:
         return dialer.send_confirmations()
 
 
-def report_abusive() -> int:
+def report_abusive(smtp: SmtpSettings) -> int:
     """Tell the supervisor (the admins) once about each help ended after insults."""
     reported = select(AuditEvent.object_id).where(
         AuditEvent.action == "callback.abusive_reported")
@@ -118,7 +122,7 @@ def report_abusive() -> int:
         db.session.commit()
         number = callback.ticket.number
         notify.send_mail(
-            staff_emails(org, roles=(UserRole.ADMIN,)),
+            smtp, staff_emails(org, roles=(UserRole.ADMIN,)),
             prompts.ABUSIVE_SUBJECT.format(number=number),
             prompts.ABUSIVE_BODY.format(number=number, school=org.name,
                                         operator=operator.name if operator else "—",
@@ -132,9 +136,10 @@ def report_abusive() -> int:
 
 def sla_watch(app: Flask) -> list[int]:
     """Escalate open tickets nearing their due instant: flag them, tell the consultant and admin."""
+    config = settings_of(app)
     with app.app_context():
         now = clock.now()
-        horizon = now + timedelta(hours=float(settings.get("SLA_WARNING_HOURS")))
+        horizon = now + timedelta(hours=config.callbacks.sla_warning_hours)
         candidates = db.session.scalars(
             select(Ticket.id).where(
                 Ticket.status.in_(OPEN_STATUSES),
@@ -160,11 +165,11 @@ def sla_watch(app: Flask) -> list[int]:
                               due=ticket.sla_due_at.isoformat())
             db.session.commit()
             escalated.append(ticket.id)
-            _tell_about_sla(ticket)
+            _tell_about_sla(ticket, config.smtp)
         return escalated
 
 
-def _tell_about_sla(ticket: Ticket) -> None:
+def _tell_about_sla(ticket: Ticket, smtp: SmtpSettings) -> None:
     org = db.session.get(Organization, ticket.organization_id)
     zone = ZoneInfo(org.timezone)
     topics = {t.code: t.name for t in org.topics}
@@ -183,7 +188,7 @@ def _tell_about_sla(ticket: Ticket) -> None:
         created=_say_moment(ticket.created_at.astimezone(zone)),
         callback=state,
     )
-    notify.send_mail(staff_emails(org, ticket), subject, body)
+    notify.send_mail(smtp, staff_emails(org, ticket), subject, body)
     log.info("ticket %s/%s: SLA due soon, consultant and admin told", org.id, ticket.number)
 
 
@@ -267,9 +272,10 @@ def digest(org: Organization, day: date) -> Digest:
 
 def nightly_digest(app: Flask) -> list[Digest]:
     """Send each organization the digest of yesterday, at its own DIGEST_HOUR (once a day)."""
+    config = settings_of(app)
     with app.app_context():
         now = clock.now()
-        hour = int(settings.get("DIGEST_HOUR"))
+        hour = config.callbacks.digest_hour
         sent = []
         for org in db.session.scalars(select(Organization).order_by(Organization.id)).all():
             zone = ZoneInfo(org.timezone)
@@ -287,6 +293,6 @@ def nightly_digest(app: Flask) -> list[Digest]:
             org_service.audit("digest.sent", "organization", org.id, organization_id=org.id,
                               day=report.day.isoformat())
             db.session.commit()
-            notify.send_mail(staff_emails(org), report.subject(), report.text())
+            notify.send_mail(config.smtp, staff_emails(org), report.subject(), report.text())
             sent.append(report)
         return sent

@@ -9,8 +9,6 @@ from __future__ import annotations
 from datetime import time
 from typing import Any
 
-from flask import current_app
-
 from core import settings as core_settings
 
 # The defaults and their meanings live in core.settings (CallbackSettings, SmtpSettings).
@@ -22,7 +20,7 @@ DEFAULTS: dict[str, Any] = {
 
 def get(name: str) -> Any:
     """The current application's value of a setting, or its default."""
-    return current_app.config.get(name, DEFAULTS[name])
+    return core_settings.current().as_config()[name]
 
 
 def caller_hours() -> tuple[time, time]:

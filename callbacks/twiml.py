@@ -7,10 +7,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from flask import Response, current_app, url_for
+from flask import Response, url_for
 from twilio.twiml.voice_response import VoiceResponse
 
 from callbacks import prompts
+from core import settings
 
 GATHER_SECONDS = 8
 
@@ -21,8 +22,8 @@ def respond(response: VoiceResponse) -> Response:
 
 
 def _say(node, sentence: str) -> None:
-    node.say(sentence, voice=current_app.config.get("TTS_VOICE", "Polly.Tatyana"),
-             language=current_app.config.get("TTS_LANGUAGE", "ru-RU"))
+    config = settings.current()
+    node.say(sentence, voice=config.tts_voice, language=config.tts_language)
 
 
 def whisper(attempt_id: int, lines: Sequence[str], *, retry: int = 1,

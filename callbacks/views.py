@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from flask import Blueprint, request
 
-from callbacks import dialer, prompts, settings, twiml
-from core import webhooks
+from callbacks import dialer, prompts, twiml
+from core import settings, webhooks
 from core.webhooks import answer_failures_with_twiml, status_callback, twilio_only
 
-bp = Blueprint("callbacks", __name__, url_prefix="/callbacks")
+bp = Blueprint("callbacks", __name__, url_prefix=dialer.WEBHOOKS)
 
 WHISPER_TRIES = 2  # the whisper is said twice; then the callback stays in the queue
 
@@ -26,10 +26,10 @@ def _int(name: str) -> int | None:
 
 
 def _bridge(found: dialer.Bridge, lines=()):
+    policy = settings.current().callbacks
     return twiml.respond(twiml.bridge(
         found.attempt_id, found.number, found.caller_id,
-        timeout=int(settings.get("CALLBACK_DIAL_SECONDS")),
-        machine_detection=bool(settings.get("CALLBACK_MACHINE_DETECTION")), lines=lines,
+        timeout=policy.dial_seconds, machine_detection=policy.machine_detection, lines=lines,
     ))
 
 

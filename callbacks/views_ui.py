@@ -16,7 +16,7 @@ from flask_login import current_user
 from callbacks import dialer
 from callbacks import service as callbacks
 from callbacks.models import AttemptResult, Callback, CallbackOutcome, CallbackStatus
-from core import access, clock, paging
+from core import access, clock, paging, settings
 from core import service as org_service
 from core import ui_text as t
 from core.extensions import db
@@ -198,7 +198,9 @@ def call(callback_id: int):
     ):
         return _card(callback, error=t.CALL_TAKEN, status=409)
     try:
-        attempt = dialer.start_call(callback.id, current_user._get_current_object())
+        config = settings.current()
+        attempt = dialer.start_call(callback.id, current_user._get_current_object(),
+                                    base_url=config.public_url, policy=config.callbacks)
     except callbacks.CallbackError:
         db.session.rollback()
         callback = _callback(callback_id)

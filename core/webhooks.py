@@ -9,10 +9,11 @@ import re
 from collections.abc import Callable
 from functools import wraps
 
-from flask import Blueprint, Response, abort, current_app, g, request
+from flask import Blueprint, Response, abort, g, request
 from twilio.request_validator import RequestValidator
 from werkzeug.exceptions import HTTPException
 
+from core import settings
 from core.extensions import db
 
 log = logging.getLogger(__name__)
@@ -57,7 +58,7 @@ def signed_url() -> str:
     path = request.full_path
     if path.endswith("?"):
         path = path[:-1]
-    return current_app.config["PUBLIC_URL"] + path
+    return settings.current().public_url + path
 
 
 def twilio_only(view):
@@ -65,15 +66,14 @@ def twilio_only(view):
 
     @wraps(view)
     def wrapper(*args, **kwargs):
-        cfg = current_app.config
-        limit = int(cfg.get("WEBHOOK_MAX_BYTES") or WEBHOOK_MAX_BYTES)
+        config = settings.current()
+        limit = config.webhook_max_bytes or WEBHOOK_MAX_BYTES
         request.max_content_length = limit  # also stops a chunked body without a length
         if (request.content_length or 0) > limit:
             abort(413)
         g.twilio_webhook = True
-        check = cfg["TWILIO_SIGNATURE_CHECK"] or cfg["TELEPHONY"] != "local"
-        if check:
-            token = cfg["WEBHOOK_AUTH_TOKEN"]
+        if config.twilio_signature_check or not config.local:
+            token = config.webhook_auth_token
             signature = request.headers.get("X-Twilio-Signature", "")
             if not token or not signature:
                 abort(403)

@@ -9,9 +9,10 @@ import logging
 import string
 from collections.abc import Iterable, Sequence
 
-from flask import Response, current_app, url_for
+from flask import Response, url_for
 from twilio.twiml.voice_response import Gather, VoiceResponse
 
+from core import settings
 from ivr import prompts
 
 log = logging.getLogger(__name__)
@@ -27,8 +28,8 @@ class Speaker:
 
     def __init__(self, overrides: dict | None = None):
         self.overrides = overrides or {}
-        self.voice = current_app.config.get("TTS_VOICE", prompts.VOICE)
-        self.language = current_app.config.get("TTS_LANGUAGE", prompts.LANGUAGE)
+        config = settings.current()
+        self.voice, self.language = config.tts_voice, config.tts_language
 
     def __call__(self, node, key: str, **params) -> None:
         override = self.overrides.get(key) or {}
@@ -83,7 +84,7 @@ def _gather(response: VoiceResponse, action: str, *, hints: Iterable[str] = (),
         hint_text = ", ".join(dict.fromkeys(h for h in hints if h))[:900]
         kwargs |= {
             "input": "dtmf speech",
-            "language": current_app.config.get("TTS_LANGUAGE", prompts.LANGUAGE),
+            "language": settings.current().tts_language,
             "speech_timeout": "auto",
         }
         if hint_text:
@@ -153,7 +154,7 @@ def dial_consultants(say: Speaker, numbers: Sequence[str | tuple[str, str]], *,
     dial = response.dial(
         action=url_for("ivr.dialed", role=role or "", topic=topic or ""),
         method="POST",
-        timeout=current_app.config.get("DIAL_TIMEOUT", 20),
+        timeout=settings.current().dial_timeout,
         caller_id=caller_id,
     )
     for entry in numbers:

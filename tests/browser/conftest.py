@@ -16,6 +16,7 @@ import pytest
 from sqlalchemy import delete
 from werkzeug.serving import make_server
 
+from core import settings
 from tests.conftest import need
 
 CHROMIUM = os.environ.get("HELPLINE_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
@@ -60,7 +61,7 @@ def live_server(app_config, tmp_path):
         db.session.execute(delete(DutySlot).where(DutySlot.kind == DutyKind.CONSULTATION))
         db.session.commit()
     server = make_server("127.0.0.1", 0, app, threaded=True)
-    app.config["PUBLIC_URL"] = f"http://127.0.0.1:{server.server_port}"
+    settings.configure(app, PUBLIC_URL=f"http://127.0.0.1:{server.server_port}")
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     app.url = app.config["PUBLIC_URL"]

@@ -16,6 +16,7 @@ from sqlalchemy import select
 
 from callbacks import jobs, prompts, service
 from callbacks.models import Callback, CallbackAttempt, CallbackOutcome, CallbackStatus
+from core import settings
 from core.extensions import db
 from core.models import User
 from helpline.simulator import (
@@ -210,7 +211,7 @@ def day_log():
 
 def test_a_simulated_day_of_callbacks(app, client, phone, day_log):
     """Friday evening's messages, then Monday: the scheduler ticks every 5 minutes."""
-    app.config["CALLBACK_SMS_ENABLED"] = True
+    settings.configure(app, CALLBACK_SMS_ENABLED=True)
     messages = [
         (FRIDAY_EVENING, "+79161234567", ("1", "2")),  # parent, grades
         (FRIDAY_EVENING + timedelta(minutes=7), "+79162223344", ("2", "8")),  # staff, training

@@ -11,7 +11,7 @@ from twilio.http.response import Response
 from twilio.rest import Client
 
 from callbacks import jobs
-from core import telephony
+from core import settings, telephony
 from core.extensions import db
 from core.models import AuditEvent
 from tests.browser.support import SATURDAY_NIGHT, leave_message
@@ -68,7 +68,7 @@ def test_a_refused_sms_is_retried_or_given_up(app, client, demo, monkeypatch):
 
 
 def test_no_sms_when_it_is_not_enabled(app, client, demo):
-    app.config["CONFIRMATION_SMS_ENABLED"] = False
+    settings.configure(app, CONFIRMATION_SMS_ENABLED=False)
     ticket_id = leave_message(app, client, transcript=False)
     assert jobs.send_confirmations(app) == 0 and sent(app) == []
     with app.app_context():

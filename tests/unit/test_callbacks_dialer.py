@@ -16,7 +16,7 @@ from sqlalchemy import select
 from callbacks import dialer, jobs, prompts, service
 from callbacks.models import Callback, CallbackAttempt, CallbackStatus
 from core import service as org_service
-from core import telephony
+from core import settings, telephony
 from core.extensions import db
 from core.models import AuditEvent, User
 from tests.conftest import AUTH_TOKEN, BASE_URL, SCHOOL_NUMBER, TwilioCaller, parse, said
@@ -332,7 +332,7 @@ def test_the_operator_records_the_result_on_the_phone(app, rung, line):
 
 
 def test_the_third_failure_gives_up_and_sends_one_sms(app, school, line):
-    app.config["CALLBACK_SMS_ENABLED"] = True
+    settings.configure(app, CALLBACK_SMS_ENABLED=True)
     callback = message(school)
     moment = MONDAY_9
     for number in (1, 2, 3):
@@ -390,9 +390,9 @@ def test_the_workspace_starts_the_bridged_call(app, school, line):
     assert ring(app) == []
     operator = db.session.scalar(select(User).where(User.username == "operator"))
     with at(MONDAY_9):
-        attempt = dialer.start_call(callback.id, operator)
+        attempt = dialer.start_call(callback.id, operator, **webhooks())
         with pytest.raises(service.CallbackError):
-            dialer.start_call(callback.id, operator)  # one call at a time
+            dialer.start_call(callback.id, operator, **webhooks())  # one call at a time
     [call] = placed(app)
     assert call.to == OPERATOR and attempt.mode == "manual"
     root = parse(post(line, call.url, AnsweredBy="human"))
@@ -440,3 +440,21 @@ def test_nobody_on_duty_with_a_phone_leaves_it_in_the_queue(app, school):
     assert ring(app) == []
     callback = refreshed(callback)
     assert callback.status == CallbackStatus.PLANNED and callback.manual
+
+
+def webhooks() -> dict:
+    """What a view passes the dialer: the public base URL and the callback policy."""
+    config = settings.current()
+    return {"base_url": config.public_url, "policy": config.callbacks}
+
+
+def test_webhook_urls_are_built_from_the_public_base_url(app):
+    from flask import url_for
+
+    assert dialer.webhook_url("https://help.example/", "status", attempt=7, leg="operator") == (
+        "https://help.example/callbacks/status?attempt=7&leg=operator")
+    with app.test_request_context():  # the same paths as the routes
+        for name, params in (("whisper", {"attempt": 3}),
+                             ("status", {"attempt": 3, "leg": "operator"})):
+            assert dialer.webhook_url(BASE_URL, name, **params) == (
+                BASE_URL + url_for(f"callbacks.{name}", **params))

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from callbacks import jobs, planner, service
 from callbacks.models import Callback, CallbackStatus
 from core import service as org_service
-from core import worktime
+from core import settings, worktime
 from core.extensions import db
 from core.models import DutyException, DutyKind, DutySlot, ExceptionKind, User
 from tickets import service as tickets
@@ -271,7 +271,7 @@ def test_retries_skip_nights_weekends_and_holidays(school, failed, retry):
 
 
 def test_three_attempts_then_not_reached(app, school):
-    app.config["CALLBACK_SMS_ENABLED"] = True
+    settings.configure(app, CALLBACK_SMS_ENABLED=True)
     with at(datetime(2026, 11, 30, 9, 0, tzinfo=MSK)):
         callback = message(school)
     moments = [datetime(2026, 11, 30, h, 0, tzinfo=MSK) for h in (10, 11, 12)]

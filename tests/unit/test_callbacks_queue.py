@@ -14,6 +14,7 @@ from sqlalchemy import select
 from callbacks import service
 from callbacks.models import CallbackAttempt, CallbackOutcome, CallbackStatus
 from core import service as org_service
+from core import settings
 from core.extensions import db
 from core.models import AuditEvent, CallbackMode, User
 from tickets import service as tickets
@@ -204,7 +205,7 @@ def test_no_answer_settles_the_call_started_from_the_workspace(school, planned):
     operator.phone = "+79160000001"
     db.session.commit()
     with at(datetime(2026, 11, 30, 9, 2, tzinfo=MSK)):
-        started = dialer.start_call(callback.id, operator)
+        started = dialer.start_call(callback.id, operator, **webhooks())
         service.record_outcome(callback.id, CallbackOutcome.NO_ANSWER, user=operator)
     db.session.expire_all()
     [attempt] = db.session.scalars(select(CallbackAttempt)).all()
@@ -213,7 +214,7 @@ def test_no_answer_settles_the_call_started_from_the_workspace(school, planned):
     assert callback.attempts == 1 and callback.status == CallbackStatus.PLANNED
     # The retry can be called: no attempt is left «under way».
     with at(callback.planned_at):
-        again = dialer.start_call(callback.id, operator)
+        again = dialer.start_call(callback.id, operator, **webhooks())
     assert again.id != started.id
 
 
@@ -293,3 +294,9 @@ def test_manual_mode_callbacks_are_due_in_the_queue_not_rung(app, school, planne
         assert len(service.queue(school).due_now) == 4
     assert app.extensions["telephony"].placed == []
     assert time(9) <= planned[0].planned_at.astimezone(MSK).time()
+
+
+def webhooks() -> dict:
+    """What a view passes the dialer: the public base URL and the callback policy."""
+    config = settings.current()
+    return {"base_url": config.public_url, "policy": config.callbacks}

@@ -16,6 +16,7 @@ import time_machine
 
 from callbacks import jobs, service
 from core import service as org_service
+from core import settings
 from core.extensions import db
 from tickets import service as tickets
 from tickets.models import Ticket, TicketStatus
@@ -83,8 +84,8 @@ class SMTPStub:
 @pytest.fixture
 def smtp(app):
     with SMTPStub() as stub:
-        app.config.update(SMTP_HOST="127.0.0.1", SMTP_PORT=stub.port,
-                          SMTP_SENDER="line@sosh19.example.ru")
+        settings.configure(app, SMTP_HOST="127.0.0.1", SMTP_PORT=stub.port,
+                           SMTP_SENDER="line@sosh19.example.ru")
         yield stub
 
 
@@ -143,7 +144,7 @@ def test_without_smtp_the_escalation_is_logged(app, school, caplog):
 
 
 def test_an_unreachable_smtp_server_does_not_stop_the_watch(app, school, caplog):
-    app.config.update(SMTP_HOST="127.0.0.1", SMTP_PORT=1, SMTP_TIMEOUT=2)
+    settings.configure(app, SMTP_HOST="127.0.0.1", SMTP_PORT=1, SMTP_TIMEOUT=2)
     ticket = message(school)
     assert watch(app, datetime(2026, 12, 1, 8, 0, tzinfo=MSK)) == [ticket.id]
     assert "not sent" in caplog.text
