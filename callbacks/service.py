@@ -33,9 +33,11 @@ from callbacks.models import (
     CallbackPlanState,
     CallbackStatus,
 )
+from callbacks.ticket_reads import TicketCallbacks
 from core import clock, service
 from core.extensions import db
 from core.models import Organization, User, UserRole
+from tickets import callback_port
 from tickets import service as tickets
 from tickets import signals as ticket_signals
 from tickets.models import DeclineReason, Recording, Ticket, TicketStatus, Transcript
@@ -894,9 +896,11 @@ def _callback_needed(ticket: Ticket, **_: object) -> None:
 
 def subscribe() -> None:
     """Listen to the tickets domain (called at start-up): a ticket ready for its promised
-    call back gets one planned; a closed ticket ends its callbacks."""
+    call back gets one planned; a closed ticket ends its callbacks; the consultant's pages
+    read the tickets' callbacks through the reader registered here."""
     ticket_signals.callback_needed.connect(_callback_needed)
     ticket_signals.ticket_closed.connect(_ticket_closed)
+    callback_port.register(TicketCallbacks())
 
 
 def label(callback: Callback | None) -> str | None:

@@ -14,6 +14,7 @@ from sqlalchemy import Select, and_, func, or_, select
 from core import clock, phones, service
 from core.extensions import db
 from core.models import AuditEvent, Organization, User
+from tickets import callback_port
 from tickets import service as tickets
 from tickets.models import (
     OPEN_STATUSES,
@@ -274,16 +275,10 @@ def history(ticket: Ticket) -> list[AuditEvent]:
             or_(
                 and_(AuditEvent.object_type == "ticket", AuditEvent.object_id == ticket.id),
                 and_(AuditEvent.object_type == "callback",
-                     AuditEvent.object_id.in_(_callback_ids(ticket))),
+                     AuditEvent.object_id.in_(callback_port.reader().ids(ticket.id))),
             )
         ).order_by(AuditEvent.at, AuditEvent.id)
     ))
-
-
-def _callback_ids(ticket: Ticket) -> list[int]:
-    from callbacks.models import Callback
-
-    return list(db.session.scalars(select(Callback.id).where(Callback.ticket_id == ticket.id)))
 
 
 def _must_be_open(ticket: Ticket) -> None:

@@ -20,13 +20,12 @@ from flask import (
     url_for,
 )
 from flask_login import current_user
-from sqlalchemy import select
 
 from core import access, clock, paging, phones, service
 from core import ui_text as t
 from core.extensions import db
 from core.models import Organization, User, UserRole
-from tickets import casework, history, search
+from tickets import callback_port, casework, history, search
 from tickets import service as tickets
 from tickets.models import DeclineReason, Recording, Ticket, Transcript, TranscriptionState
 
@@ -96,7 +95,7 @@ def inbox():
         shown_text=casework.shown_text,
         names=_names(org),
         now=now,
-        at_risk=_callbacks_at_risk([r.id for r in rows]),
+        at_risk=callback_port.reader().at_risk([r.id for r in rows]),
     )
 
 
@@ -124,20 +123,6 @@ def _names(org: Organization) -> dict[str, dict[str, str]]:
         "roles": {r.code: r.name for r in org.roles},
         "topics": {tp.code: tp.name for tp in org.topics},
     }
-
-
-def _callbacks_at_risk(ticket_ids: list[int]) -> set[int]:
-    # Callbacks build on tickets, not the other way round: imported where needed.
-    from callbacks.models import ACTIVE_STATUSES, Callback
-
-    if not ticket_ids:
-        return set()
-    return set(db.session.scalars(
-        select(Callback.ticket_id).where(
-            Callback.ticket_id.in_(ticket_ids), Callback.at_risk.is_(True),
-            Callback.status.in_(ACTIVE_STATUSES),
-        )
-    ))
 
 
 # --- the ticket page -------------------------------------------------------------------------
@@ -185,7 +170,7 @@ def _page(ticket: Ticket, *, error: str | None = None, status: int = 200, form: 
         history_limit=history.LIMIT,
         live_calls=live_calls,
         live_takers={u.id: u.name for u in service.users_by_id(takers)},
-        callback=_callback_of(ticket),
+        callback=callback_port.reader().latest(ticket.id),
         decline_reasons=list(DeclineReason),
         vendor_phones=", ".join(phones.display(p) for p in (org.vendor_phones or ())),
         is_consultant=_is_consultant(),
@@ -227,15 +212,6 @@ def _suggestions(ticket: Ticket, org: Organization) -> list[dict]:
             "same": str(value) == str(current[field] or ""),
         })
     return rows
-
-
-def _callback_of(ticket: Ticket):
-    from callbacks.models import Callback
-
-    return db.session.scalar(
-        select(Callback).where(Callback.ticket_id == ticket.id)
-        .order_by(Callback.id.desc()).limit(1)
-    )
 
 
 # --- the recording ---------------------------------------------------------------------------

@@ -405,3 +405,24 @@ def test_a_missed_call_without_a_message_says_so(app, client, consultant, demo):
     html = consultant.get(f"/tickets/{ticket_id}").get_data(as_text=True)
     assert t.RECORDING_STATE["too_short"] in html
     assert "<audio" not in html
+
+
+
+def test_pages_read_the_tickets_callbacks_through_the_registered_reader(app, ticket_id):
+    # The tickets domain may not import callbacks: the ticket page's callback, its history's
+    # callback events and the inbox's «at risk» mark come from the reader callbacks registers.
+    with app.app_context():
+        callback = db.session.scalars(select(Callback).where(Callback.ticket_id == ticket_id)).one()
+        assert callback.status == CallbackStatus.PLANNED
+        callback.at_risk = True
+        db.session.commit()
+    assert events(app, "callback.planned")
+    soon = fetch(app, ticket_id).created_at + timedelta(hours=1)  # not overdue yet
+    with time_machine.travel(soon, tick=False):
+        consultant = app.test_client()
+        login(consultant, "consultant")
+        page = consultant.get(f"/tickets/{ticket_id}").get_data(as_text=True)
+        inbox = consultant.get("/tickets/").get_data(as_text=True)
+    assert t.FACT_CALLBACK_PLAN in page and t.CALLBACK_STATUS["planned"] in page
+    assert t.AUDIT_ACTION["callback.planned"] in page
+    assert t.AT_RISK in inbox
