@@ -21,6 +21,7 @@ from urllib.parse import urlparse
 
 import requests
 from flask import Flask, current_app
+from twilio.base.exceptions import TwilioRestException
 
 from core import clock, phones
 
@@ -113,15 +114,13 @@ class TwilioTelephony:
     @property
     def client(self):
         if self._client is None:
-            from twilio.rest import Client
+            from twilio.rest import Client  # lazy: only the Twilio back end loads the REST client
 
             self._client = Client(self.account_sid, self.auth_token)
         return self._client
 
     def place_call(self, *, to, from_, url, status_callback=None, timeout=30,
                    machine_detection=False) -> str:
-        from twilio.base.exceptions import TwilioRestException
-
         kwargs = {"to": to, "from_": from_, "url": url, "timeout": timeout}
         if status_callback:
             kwargs |= {
@@ -137,8 +136,6 @@ class TwilioTelephony:
                                  retryable=exc.status >= 500) from exc
 
     def send_sms(self, *, to, from_, body) -> str:
-        from twilio.base.exceptions import TwilioRestException
-
         try:
             return self.client.messages.create(to=to, from_=from_, body=body).sid
         except TwilioRestException as exc:
@@ -181,8 +178,6 @@ class TwilioTelephony:
 
     def delete_recording(self, recording_sid: str) -> None:
         """Delete Twilio's copy (it keeps recordings until told otherwise); gone already is fine."""
-        from twilio.base.exceptions import TwilioRestException
-
         if not RECORDING_SID.fullmatch(recording_sid):
             raise TelephonyError(f"not a RecordingSid: {recording_sid!r}", retryable=False)
         try:

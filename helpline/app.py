@@ -15,9 +15,24 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from core import privacy
+import callbacks.models  # importing the models registers their tables
+import callbacks.service
+import core.models  # noqa: F401
+import tickets.models  # noqa: F401
+from callbacks.views import bp as callbacks_bp
+from callbacks.views_ui import bp as operator_bp
+from core import clock, privacy, telephony, worktime
 from core import settings as settings_
 from core.extensions import db, migrate
+from helpline import auth, guard, retention, scheduler, webphone
+from helpline.admin import bp as admin_bp
+from helpline.live import bp as live_bp
+from helpline.public import bp as public_bp
+from helpline.views import bp as core_bp
+from helpline.webphone import bp as webphone_bp
+from ivr.views import bp as ivr_bp
+from tickets import search
+from tickets.views import bp as tickets_bp
 from transcription import asr
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -59,18 +74,11 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     migrate.init_app(app, db, directory=str(MIGRATIONS), render_as_batch=True)
     _register_models()
     _subscribe()
-    from helpline import guard
-
     guard.install_converters(app)  # before the blueprints bind their rules
     _register_blueprints(app)
     guard.init_app(app)
-    from helpline import auth
-
     auth.init_app(app)  # after the blueprints: it exempts the Twilio ones from CSRF
     _warn_about_calendar(app)
-
-    from helpline import retention, scheduler  # also registers the scheduler's lease table
-
     scheduler.retention_task(retention.delete_expired_audio)  # the nightly retention job
 
     if scheduler.should_start(app):  # embedded default; production runs `helpline scheduler`
@@ -231,46 +239,25 @@ def _webhook_timeouts(_session, _transaction, connection) -> None:
 
 
 def _register_models() -> None:
-    import callbacks.models  # noqa: F401  (register the tables)
-    import core.models  # noqa: F401
-    import tickets.models  # noqa: F401
-    from tickets import search
-
+    # The tables are registered by importing the models (at the top of this module, with
+    # the scheduler's lease table).
     search.install()  # search documents follow every commit (tickets.search)
 
 
 def _subscribe() -> None:
     """Let the domains react to each other's signals (connecting twice is harmless)."""
-    from callbacks import service as callbacks
-
-    callbacks.subscribe()
+    callbacks.service.subscribe()
 
 
 def _register_blueprints(app: Flask) -> None:
-    from callbacks.views import bp as callbacks_bp
-    from core import telephony
-    from helpline.views import bp as core_bp
-    from ivr.views import bp as ivr_bp
-
     telephony.init_app(app)
     app.register_blueprint(core_bp)
     app.register_blueprint(ivr_bp)
     app.register_blueprint(callbacks_bp)
-
-    from callbacks.views_ui import bp as operator_bp
-    from helpline import webphone
-    from helpline.webphone import bp as webphone_bp
-    from tickets.views import bp as tickets_bp
-
     app.register_blueprint(tickets_bp)
     app.register_blueprint(operator_bp)
     app.register_blueprint(webphone_bp)
     webphone.init_app(app)  # local telephony: the line's calls ring the listening pages
-
-    from helpline.admin import bp as admin_bp
-    from helpline.live import bp as live_bp
-    from helpline.public import bp as public_bp
-
     app.register_blueprint(live_bp)
 
     app.register_blueprint(admin_bp)
@@ -279,8 +266,6 @@ def _register_blueprints(app: Flask) -> None:
 
 def _warn_about_calendar(app: Flask) -> None:
     """The production calendar of next year is decreed in the autumn: say when it's missing."""
-    from core import clock, worktime
-
     calendar = worktime.ProductionCalendar()
     year = clock.now().year
     for y in (year, year + 1):

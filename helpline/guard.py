@@ -18,6 +18,7 @@ from sqlalchemy.exc import DataError
 from werkzeug.routing import IntegerConverter
 
 from core import ui_text as t
+from core.extensions import db
 
 log = logging.getLogger(__name__)
 
@@ -88,8 +89,6 @@ def bad_input():
 
 
 def _out_of_range(error: Exception):
-    from core.extensions import db
-
     db.session.rollback()
     log.warning("%s %s: the database refused a value: %s", request.method, request.path,
                 type(error).__name__)

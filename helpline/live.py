@@ -17,17 +17,16 @@ from datetime import datetime
 from flask import Blueprint, Response, stream_with_context
 from sqlalchemy import func, select
 
+from callbacks.models import ACTIVE_STATUSES, Callback, CallbackStatus
 from core import access, clock, settings
 from core.extensions import db
 from core.models import UserRole
+from tickets.models import Ticket, TicketStatus
 
 bp = Blueprint("live", __name__, url_prefix="/live")
 
 def snapshot(org_id: int, now: datetime) -> dict:
     """What the pages show at a glance, in one query: counts and the latest changes."""
-    from callbacks.models import ACTIVE_STATUSES, Callback, CallbackStatus
-    from tickets.models import Ticket, TicketStatus
-
     def scalar(query):
         return query.scalar_subquery()
 

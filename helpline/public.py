@@ -29,6 +29,7 @@ from core import clock, phones, russian, service, worktime
 from core import ui_text as t
 from core.extensions import db
 from core.models import DutyKind, ExceptionKind, Organization
+from helpline.admin import service as admin
 
 bp = Blueprint("public", __name__)
 log = logging.getLogger(__name__)
@@ -194,7 +195,7 @@ def pdf(slug: str):
     org = _org(slug)
     if not pdf_available():
         return render_template("error.html", code=404, message=t.PDF_UNAVAILABLE), 404
-    import weasyprint
+    import weasyprint  # lazy: ~0.4 s to import, and optional (its system libraries may be absent)
 
     html = render_template("public/print.html", f=facts(org), pdf=True, pdf_available=True)
     document = weasyprint.HTML(string=html, base_url=str(STATIC))
@@ -220,8 +221,6 @@ def pdf_available() -> bool:
 @bp.get("/prompt-audio/<int:org_id>/<name>")
 def prompt_audio(org_id: int, name: str):
     """A school's recorded prompt, for Twilio's <Play> and the admin's preview."""
-    from helpline.admin import service as admin
-
     path = admin.audio_path(current_app.config["DATA_DIR"], org_id, name)
     if path is None:
         abort(404)

@@ -36,9 +36,18 @@ from zoneinfo import ZoneInfo
 from cachetools import TTLCache
 from sqlalchemy import func, or_, select
 
+from callbacks.models import (
+    CALLER_FAILURES,
+    AttemptResult,
+    Callback,
+    CallbackAttempt,
+    CallbackStatus,
+)
 from core import ui_text as t
 from core.extensions import db
 from core.models import Organization
+from tickets.models import Call, Ticket
+from tickets.service import TRAINING
 
 OUTCOMES = ("live", "voicemail", "abandoned", "transferred", "info", "other")
 CLOSED_OK = ("resolved", "declined")
@@ -181,9 +190,6 @@ def cached(org: Organization, period: Period, *, now: datetime) -> Report:
 
 def _version(org: Organization) -> tuple:
     """What changes whenever anything a report counts changes (one query)."""
-    from callbacks.models import Callback, CallbackAttempt
-    from tickets.models import Call, Ticket
-
     def one(*columns, where):
         return select(*columns).where(where).scalar_subquery()
 
@@ -201,8 +207,6 @@ def _version(org: Organization) -> tuple:
 
 def build(org: Organization, period: Period, *, now: datetime) -> Report:
     """Everything the reports page shows, for one organization and period."""
-    from tickets.models import Call
-
     inbound = (Call.organization_id == org.id, Call.direction == "inbound",
                Call.started_at >= period.start, Call.started_at < period.end)
     groups = db.session.execute(
@@ -238,8 +242,6 @@ def build(org: Organization, period: Period, *, now: datetime) -> Report:
 
 def _calls_per_day(inbound: tuple, period: Period) -> Counter:
     """Inbound calls per local date, grouped in the database."""
-    from tickets.models import Call
-
     zone = ZoneInfo(period.timezone)
     if db.engine.dialect.name == "postgresql":
         day = func.date(func.timezone(period.timezone, Call.started_at))
@@ -269,8 +271,6 @@ def _named(counts: Counter, names: dict[str, str]) -> list[tuple[str, int]]:
 
 
 def _tickets(org: Organization, period: Period, now: datetime) -> list[TicketRow]:
-    from tickets.models import Ticket
-
     rows = db.session.execute(
         select(Ticket.id, Ticket.number, Ticket.created_at, Ticket.sla_due_at, Ticket.closed_at,
                Ticket.status, Ticket.topic).where(
@@ -293,9 +293,6 @@ def _tickets(org: Organization, period: Period, now: datetime) -> list[TicketRow
 
 
 def _training_ids(org: Organization, period: Period) -> set[int]:
-    from tickets.models import Ticket
-    from tickets.service import TRAINING
-
     role, topic = TRAINING
     return set(db.session.scalars(select(Ticket.id).where(
         Ticket.organization_id == org.id, Ticket.role == role, Ticket.topic == topic,
@@ -316,15 +313,6 @@ def _sla(rows: list[TicketRow]) -> SlaStats:
 
 
 def _callbacks(org: Organization, period: Period) -> CallbackStats:
-    from callbacks.models import (
-        CALLER_FAILURES,
-        AttemptResult,
-        Callback,
-        CallbackAttempt,
-        CallbackStatus,
-    )
-    from tickets.models import Ticket
-
     rows = db.session.execute(
         select(Callback.id, Callback.status, Ticket.created_at).join(
             Ticket, Ticket.id == Callback.ticket_id).where(

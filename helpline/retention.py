@@ -26,6 +26,8 @@ from sqlalchemy import delete, select
 from core import clock, service
 from core.extensions import db
 from core.models import Organization
+from tickets.jobs import forget_remote_copy
+from tickets.models import Recording, Transcript, TranscriptionState
 
 log = logging.getLogger(__name__)
 
@@ -51,9 +53,6 @@ def delete_expired_audio(app: Flask) -> Purged:
 
 def purge(*, data_dir: str, now: datetime | None = None) -> Purged:
     """Delete the audio of recordings past their organization's retention period."""
-    from tickets.jobs import forget_remote_copy
-    from tickets.models import Recording, Transcript, TranscriptionState
-
     now = now or clock.now()
     result = Purged()
     # Provider copies whose deletion failed after the download: try again.

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 from flask import current_app
 
+from callbacks import jobs
 from core import clock, service, telephony
 from core import ui_text as t
 from helpline.simulator import (
@@ -79,8 +80,6 @@ def ring_due(*, to: str, at: str | None = None, keys: str | None = None,
     script) answers them, with the status, AMD and Dial callbacks Twilio would send. ``to``
     is a school's help number: --at is read in its time zone.
     """
-    from callbacks import jobs
-
     org = service.find_by_number(to)
     if org is None:
         raise SimulationError(f"no school is reached on {to}; run `helpline demo` first?")

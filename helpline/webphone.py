@@ -29,6 +29,8 @@ from flask import Blueprint, Flask, abort, current_app, jsonify, render_template
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
+from callbacks import service as callbacks
+from callbacks.models import CallbackAttempt
 from core import access, phones, telephony
 from core import ui_text as t
 from core.extensions import db
@@ -47,6 +49,7 @@ from helpline.simulator import (
     Speech,
     wav_duration,
 )
+from tickets import service as tickets
 
 log = logging.getLogger(__name__)
 bp = Blueprint("webphone", __name__, url_prefix="/phone")
@@ -625,8 +628,6 @@ def _state(call: BrowserCall) -> dict[str, Any]:
 
 def _callback_of(call: BrowserCall) -> dict[str, Any] | None:
     """The callback a call from the line is about: a link to its card for the operator."""
-    from callbacks.models import CallbackAttempt
-
     db.session.expire_all()
     attempt = db.session.scalar(
         select(CallbackAttempt).where(CallbackAttempt.call_sid == call.call_sid))
@@ -642,9 +643,6 @@ def _callback_of(call: BrowserCall) -> dict[str, Any] | None:
 
 def _ticket_of(call: BrowserCall) -> dict[str, Any] | None:
     """The ticket the call opened and its planned callback, once there is one."""
-    from callbacks import service as callbacks
-    from tickets import service as tickets
-
     db.session.expire_all()  # the call's webhooks committed in another thread
     ticket = tickets.find_by_call(call.call_sid)
     if ticket is None:

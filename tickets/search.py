@@ -16,6 +16,7 @@ import re
 from dataclasses import dataclass
 from functools import cache, lru_cache
 
+import pymorphy3
 from sqlalchemy import DDL, Select, event, func, inspect, or_, select, text
 from sqlalchemy.orm import Session
 
@@ -86,8 +87,6 @@ for _statement in POSTGRES_DDL:
 
 @cache
 def _morph():
-    import pymorphy3
-
     return pymorphy3.MorphAnalyzer()
 
 

@@ -17,7 +17,7 @@ from sqlalchemy.exc import IntegrityError
 
 from core import clock, phones, service, telephony, worktime
 from core.extensions import db
-from core.models import Organization
+from core.models import Organization, User
 from tickets import signals
 from tickets.models import (
     OPEN_STATUSES,
@@ -119,8 +119,6 @@ def take_live_call(org: Organization, call: Call, *, user_id: int | None) -> Tic
 
     Idempotent on the caller's CallSid (Twilio retries; several phones may ring). The ticket
     needs no callback: the consultant records its outcome on the ticket page."""
-    from core.models import User
-
     user = db.session.get(User, user_id) if user_id is not None else None
     if user is not None and user.organization_id != org.id:
         user = None

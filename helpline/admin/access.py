@@ -9,6 +9,7 @@ from flask_login import current_user, login_required
 
 from core import access
 from core.models import Organization, UserRole
+from helpline import auth
 
 ADMIN = UserRole.ADMIN.value
 
@@ -52,8 +53,6 @@ def org() -> Organization:
 
 def choose(organization: Organization) -> None:
     """Work in this organization from now on (a regional admin who has just added it)."""
-    from helpline import auth  # the web layer's sign-in module keeps the choice
-
     auth.remember_organization(organization)
 
 

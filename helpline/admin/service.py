@@ -19,6 +19,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from callbacks import service as callbacks
 from core import phones, service, worktime
 from core import ui_text as t
 from core.extensions import db
@@ -36,6 +37,7 @@ from core.models import (
     UserRole,
 )
 from helpline.admin.forms import FormError, check_interval, clock_text
+from ivr import prompts, twiml
 
 log = logging.getLogger(__name__)
 
@@ -71,8 +73,6 @@ PLANNING_FIELDS = ("timezone", "callback_capacity_per_hour", "callback_mode")
 
 def _replan(org: Organization) -> None:
     """The schedule changed: plan the waiting callbacks again (they must follow it)."""
-    from callbacks import service as callbacks  # callbacks build on us, not the reverse
-
     callbacks.schedule_changed(org)
 
 
@@ -558,8 +558,6 @@ class Prompt:
 
 
 def prompt_keys() -> list[str]:
-    from ivr import prompts
-
     return [k for k, v in vars(prompts).items()
             if k.isupper() and isinstance(v, str) and k not in ("VOICE", "LANGUAGE")
             and k not in GLOBAL_PROMPTS]
@@ -574,8 +572,6 @@ def placeholders(text: str) -> tuple[str, ...]:
 
 
 def prompt_catalogue(org: Organization) -> list[Prompt]:
-    from ivr import prompts
-
     overrides = org.prompt_overrides or {}
     result = []
     for key in prompt_keys():
@@ -593,8 +589,6 @@ PROMPT_MAX_CHARS = 1000  # a sentence or three; the greeting with a long school 
 def _prompt(key: str) -> str:
     if key not in prompt_keys():
         raise FormError(t.ERR_PROMPT_KEY)
-    from ivr import prompts
-
     return getattr(prompts, key)
 
 
@@ -606,8 +600,6 @@ def set_prompt_text(org: Organization, key: str, text: str, who: dict) -> None:
     if len(text) > PROMPT_MAX_CHARS:
         raise FormError(t.ERR_TOO_LONG.format(field=t.PROMPT_TEXT,
                                               limit=PROMPT_MAX_CHARS), "text")
-    from ivr import twiml
-
     try:
         found = placeholders(text)
         # Names only: «{school:>20000000}» or «{school!r}» would format, not just fill in.

@@ -12,6 +12,7 @@ from core import access, phones, service, worktime
 from core import ui_text as t
 from core.extensions import db
 from core.models import CallbackMode, DutyKind, ExceptionKind, UserRole
+from helpline import public
 from helpline.admin import bp
 from helpline.admin import forms as f
 from helpline.admin import service as admin
@@ -592,8 +593,6 @@ def prompt_reset(key: str):
 @admin_required
 def publication():
     """Where the public schedule lives, and the code to put it on the school's site."""
-    from helpline import public
-
     current = org()
     base = current_app.config["PUBLIC_URL"]
     return render_template(
