@@ -10,12 +10,11 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from functools import cache, lru_cache
+from functools import lru_cache
 
 import phonenumbers
-import pymorphy3
 
-from transcription.numbers import Group, normalise_word, number_runs, number_word, ordinal
+from transcription.numbers import Group, morph, normalise_word, number_runs, number_word, ordinal
 
 __all__ = ["Facts", "extract", "normalise_phone", "tokenise"]
 
@@ -63,15 +62,10 @@ def tokenise(text: str) -> list[str]:
 # --- morphology -------------------------------------------------------------------------
 
 
-@cache
-def _morph() -> pymorphy3.MorphAnalyzer:
-    return pymorphy3.MorphAnalyzer()
-
-
 @lru_cache(maxsize=65536)
 def _parses(word: str) -> tuple:
     """pymorphy3's readings of a word form, likeliest first."""
-    return tuple(_morph().parse(word))
+    return tuple(morph().parse(word))
 
 
 @lru_cache(maxsize=65536)

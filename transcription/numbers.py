@@ -11,7 +11,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cache, lru_cache
 from typing import Literal
+
+import pymorphy3
 
 Kind = Literal["unit", "teen", "ten", "hundred", "digits"]
 
@@ -76,6 +79,11 @@ NUMBER_WORDS: dict[str, tuple[int, Kind]] = {
 
 # Hesitations a caller drops between the groups of a number.
 FILLERS = frozenset({"э", "ээ", "эээ", "эм", "м", "мм", "ммм", "а-а", "ну", "вот", "так", "значит"})
+# Between two number words «и» is a breath, not a word («девятьсот и шестьдесят один»).
+_JOINERS = frozenset({"и"})
+# A recognizer's misspelling is read as a number word only inside a run of numbers, and only
+# for words this long (short ones are too close to everyday words: «семь» / «семья»).
+_FUZZY_MIN_LENGTH = 5
 
 
 def normalise_word(word: str) -> str:
@@ -83,9 +91,66 @@ def normalise_word(word: str) -> str:
     return word.lower().replace("ё", "е")
 
 
+@cache
+def morph() -> pymorphy3.MorphAnalyzer:
+    """The one Russian morphological analyzer of the process (loading it takes a second)."""
+    return pymorphy3.MorphAnalyzer()
+
+
 def number_word(word: str) -> tuple[int, Kind] | None:
     """The value and kind of one cardinal word (0-900), or None."""
     return NUMBER_WORDS.get(normalise_word(word))
+
+
+def _one_edit_apart(a: str, b: str) -> bool:
+    """True when a becomes b by one substitution, insertion or deletion (not when equal)."""
+    if a == b or abs(len(a) - len(b)) > 1:
+        return False
+    if len(a) > len(b):
+        a, b = b, a
+    i = 0
+    while i < len(a) and a[i] == b[i]:
+        i += 1
+    if len(a) == len(b):
+        return a[i + 1:] == b[i + 1:]
+    return a[i:] == b[i + 1:]
+
+
+def _near_number_word(word: str, min_length: int) -> tuple[int, Kind] | None:
+    """The number word one edit away from word («двесть» is «двести»), if exactly one is."""
+    if len(word) < min_length or not word.isalpha():
+        return None
+    near = {known for spelled, known in NUMBER_WORDS.items()
+            if len(spelled) >= min_length and _one_edit_apart(word, spelled)}
+    return near.pop() if len(near) == 1 else None
+
+
+@lru_cache(maxsize=4096)
+def misheard_number_words(word: str) -> list[tuple[int, Kind]]:
+    """Number words a recognizer wrote misspelt or glued together, read inside a number run.
+
+    «двесть» is «двести», «семдесят» «семьдесят»; «нальдва» is «ноль» + «два». A word of
+    the dictionary is never a misspelling («шерсть» is not «шесть»). Returns [] for anything
+    else. Callers use this only between number words, never on its own.
+    """
+    word = normalise_word(word)
+    exact = NUMBER_WORDS.get(word)
+    if exact is not None:
+        return [exact]
+    if not word.isalpha() or morph().word_is_known(word):
+        return []
+    near = _near_number_word(word, _FUZZY_MIN_LENGTH)
+    if near is not None:
+        return [near]
+    for cut in range(3, len(word) - 2):
+        head, tail = word[:cut], word[cut:]
+        second = NUMBER_WORDS.get(tail)
+        if second is None:
+            continue
+        first = NUMBER_WORDS.get(head) or _near_number_word(head, 4)
+        if first is not None:
+            return [first, second]
+    return []
 
 
 @dataclass(frozen=True)
@@ -112,6 +177,13 @@ def _compose(atoms: Sequence[_Atom]) -> list[Group]:
     while i < len(atoms):
         atom = atoms[i]
         if atom.kind == "digits":
+            nxt = atoms[i + 1] if i + 1 < len(atoms) else None
+            if (nxt is not None and nxt.kind == "digits" and _is_written_ten(atom.text)
+                    and len(nxt.text) == 1 and nxt.text != "0"):
+                # «40-2»: the recognizer wrote «сорок два» as two groups; a listener hears 42.
+                groups.append(Group(str(atom.value + nxt.value), atom.index, nxt.index + 1))
+                i += 2
+                continue
             groups.append(Group(atom.text, atom.index, atom.index + 1))
             i += 1
             continue
@@ -134,6 +206,10 @@ def _compose(atoms: Sequence[_Atom]) -> list[Group]:
         groups.append(Group(str(value), atom.index, atoms[j - 1].index + 1))
         i = j
     return groups
+
+
+def _is_written_ten(text: str) -> bool:
+    return len(text) == 2 and text[0] in "23456789" and text[1] == "0"
 
 
 def number_runs(
@@ -163,8 +239,10 @@ def number_runs(
         known = NUMBER_WORDS.get(word)
         if known is not None:
             atoms.append(_Atom(known[0], known[1], index, word))
-        elif word in FILLERS and atoms:
+        elif atoms and (word in FILLERS or word in _JOINERS):
             continue
+        elif atoms and (misheard := misheard_number_words(word)):
+            atoms.extend(_Atom(value, kind, index, word) for value, kind in misheard)
         else:
             flush()
     flush()

@@ -474,6 +474,10 @@ def test_no_word_mixes_latin_and_cyrillic_letters():
         ("Телефон 8-3-8-1-2-6-10-5-0-4-9-10.", None),
         ("Телефон для связи 9,0,4,3,1,8,6,9,2,7,5.", None),
         ("Перезвоните в 18, 96, 2240, 3, 17, 0, 8", None),
+        # «сорок два» written as two groups, «40-2»: a listener hears 42.
+        ("Телефон 8-3-8-1-2-40-2-20-2-17", "+73812422217"),
+        ("Телефон 8-3-8-1-2-40-0-20-2-17", None),  # «сорок, ноль»: 40 then 0, 12 digits
+        ("Плюс 7.9 0.2 4.6 1.3 0.8 9.", "+79024613089"),
     ],
 )
 def test_numbers_as_whisper_writes_them(text, expected):
@@ -494,3 +498,24 @@ def test_a_number_heard_with_low_confidence_is_not_suggested():
     assert got.phone is None and "743" in got.low_confidence
     # Without word confidences (a typed or corrected text) the number stands.
     assert facts(text).phone == "+79527433901"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # «и» between the words of a number, a misspelt «двести», commas from the recognizer
+        ("Перезвоните восемь девятьсот и шестьдесят, один, двесть и двадцать и четыре, "
+         "восемьдесят восемь девяносто.", "+79612248890"),
+        # «ноль два» glued and misspelt as one word
+        ("Перезвоните восемь, девять, один, три. Один, восемь, пять, шесть, четыре, нальдва.",
+         "+79131856402"),
+        ("Перезвоните восемь девятьсот шестнадцать двести сорок три семнадцать ноль восемь",
+         "+79162431708"),
+        # A misspelling outside a number stays a word: «семья» is not «семь».
+        ("Перезвоните, наша семья восемь девятьсот шестнадцать двести сорок три семнадцать "
+         "ноль восемь", "+79162431708"),
+        ("Нас семья из пяти, телефон не скажу", None),
+    ],
+)
+def test_numbers_the_recognizer_misspelt(text, expected):
+    assert facts(text).phone == expected

@@ -4,6 +4,7 @@ import pytest
 
 from transcription.numbers import (
     Group,
+    misheard_number_words,
     number_runs,
     number_word,
     ordinal,
@@ -119,3 +120,31 @@ def test_ordinal(word, value, tags):
 def test_ordinal_feminine_forms_are_not_masculine():
     found = ordinal("первую")
     assert found is not None and not found.allows("masc")
+
+
+@pytest.mark.parametrize(
+    ("word", "expected"),
+    [
+        ("двесть", [(200, "hundred")]),
+        ("семдесят", [(70, "ten")]),
+        ("нальдва", [(0, "unit"), (2, "unit")]),
+        ("двадцатьпять", [(20, "ten"), (5, "unit")]),
+        ("семья", []),  # one letter from «семь», but short words are everyday words
+        ("шерсть", []),
+        ("пароль", []),
+        ("десять", [(10, "teen")]),  # exact words are misheard by nobody, but still read
+    ],
+)
+def test_misheard_number_words(word, expected):
+    assert misheard_number_words(word) == expected
+
+
+def test_misspelt_words_join_a_run_but_do_not_start_one():
+    assert spoken_digits("двесть двадцать") == "20"
+    assert spoken_digits("восемь двесть двадцать") == "8220"
+    assert spoken_digits("девятьсот и шестьдесят один") == "961"
+
+
+def test_written_tens_take_the_unit_that_follows():
+    (run,) = number_runs("8 40 2 20 0 17".split())
+    assert [group.digits for group in run] == ["8", "42", "20", "0", "17"]
