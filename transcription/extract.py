@@ -14,7 +14,15 @@ from functools import lru_cache
 
 import phonenumbers
 
-from transcription.numbers import Group, morph, normalise_word, number_runs, number_word, ordinal
+from transcription.numbers import (
+    SKIPPED_IN_NUMBERS,
+    Group,
+    morph,
+    normalise_word,
+    number_runs,
+    number_word,
+    ordinal,
+)
 
 __all__ = ["Facts", "extract", "normalise_phone", "tokenise"]
 
@@ -784,7 +792,11 @@ def extract(
         confidences = _token_confidences(words, tokens)
         floor = PHONE_MIN_CONFIDENCE if phone_threshold is None else phone_threshold
         if confidences is not None:
-            spoken = confidences[candidate.span[0] : candidate.span[1]]
+            first, last = candidate.span
+            # The words that carry digits: a mumbled «э» or «и» between them is no doubt.
+            spoken = [conf for token, conf in zip(tokens[first:last], confidences[first:last],
+                                                  strict=True)
+                      if token not in SKIPPED_IN_NUMBERS]
             if spoken and min(spoken) < floor:
                 phone = None  # unsure: no number rather than a wrong one
     return Facts(

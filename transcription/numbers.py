@@ -81,6 +81,8 @@ NUMBER_WORDS: dict[str, tuple[int, Kind]] = {
 FILLERS = frozenset({"э", "ээ", "эээ", "эм", "м", "мм", "ммм", "а-а", "ну", "вот", "так", "значит"})
 # Between two number words «и» is a breath, not a word («девятьсот и шестьдесят один»).
 _JOINERS = frozenset({"и"})
+# Words a number run passes over: they carry no digit.
+SKIPPED_IN_NUMBERS = FILLERS | _JOINERS
 # A recognizer's misspelling is read as a number word only inside a run of numbers, and only
 # for words this long (short ones are too close to everyday words: «семь» / «семья»).
 _FUZZY_MIN_LENGTH = 5
@@ -239,7 +241,7 @@ def number_runs(
         known = NUMBER_WORDS.get(word)
         if known is not None:
             atoms.append(_Atom(known[0], known[1], index, word))
-        elif atoms and (word in FILLERS or word in _JOINERS):
+        elif atoms and word in SKIPPED_IN_NUMBERS:
             continue
         elif atoms and (misheard := misheard_number_words(word)):
             atoms.extend(_Atom(value, kind, index, word) for value, kind in misheard)

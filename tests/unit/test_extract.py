@@ -500,6 +500,15 @@ def test_a_number_heard_with_low_confidence_is_not_suggested():
     assert facts(text).phone == "+79527433901"
 
 
+def test_a_mumbled_filler_inside_a_number_does_not_sink_it():
+    text = "Перезвоните восемь девятьсот э пятьдесят два семьсот сорок три тридцать девять ноль один"
+    words = words_of(text, 0.9)
+    words[3]["conf"] = 0.05  # «э»: no digit in it
+    assert facts(text, words=words).phone == "+79527433901"
+    words[4]["conf"] = 0.05  # «пятьдесят» is a digit group: now the number is in doubt
+    assert facts(text, words=words).phone is None
+
+
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
