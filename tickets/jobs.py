@@ -220,6 +220,7 @@ def attach_transcript(recording: Recording, data: dict) -> Transcript:
     transcript.duration = data["duration"]
     transcript.engine = data["engine"]
     transcript.model = data["model"]
+    transcript.language = str(data.get("language") or "ru")[:16]
     recording.state = TranscriptionState.DONE
     recording.last_error = None
     recording.next_attempt_at = None

@@ -194,6 +194,8 @@ class Transcript(Base):
     duration: Mapped[float | None] = mapped_column(Float)
     engine: Mapped[str] = mapped_column(String(32), default="vosk")
     model: Mapped[str] = mapped_column(String(100), default="")
+    # The language the engine decoded in (ISO 639-1; Whisper may detect another one).
+    language: Mapped[str] = mapped_column(String(16), default="ru", server_default="ru")
     # A consultant's correction is kept beside the recognizer's text, never over it.
     corrected_text: Mapped[str | None] = mapped_column(Text)
     corrected_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))

@@ -58,6 +58,7 @@ def test_a_message_left_by_phone_is_transcribed_in_russian(whisper_app, phone):
         recording = db.session.scalars(select(Recording)).one()
         transcript = recording.transcript
         assert transcript.engine == "whisper" and transcript.model == "whisper-base"
+        assert transcript.language == "ru"
         words = " ".join(w["word"] for w in transcript.words).lower()
         # dev-050 says «алло алло ничего не слышно»: the gist comes through the phone line.
         assert "алло" in words and "слышно" in words, transcript.text
