@@ -12,7 +12,7 @@ from flask import current_app
 from callbacks import jobs
 from core import clock, service, telephony
 from core import ui_text as t
-from helpline.simulator import (
+from simulator import (
     Caller,
     CallSimulator,
     Conversation,

@@ -1,6 +1,6 @@
 """A phone in the browser for local telephony: call the help line, or be called by it.
 
-The call simulator (helpline.simulator) plays Twilio against the app in-process and asks a
+The call simulator (the simulator package) plays Twilio against the app in-process and asks a
 Caller what the person on the phone does. Here that Caller is the browser: each simulated
 call runs in its own thread, and at every <Gather>, <Record> and <Dial> the thread waits
 until the browser sends keys, words, a WAV file or a dial outcome through a small JSON API.
@@ -36,7 +36,7 @@ from core import ui_text as t
 from core.extensions import db
 from core.models import Organization, OrganizationPhone, UserRole
 from helpline import simulation
-from helpline.simulator import (
+from simulator import (
     DialInfo,
     DialOutcome,
     Event,

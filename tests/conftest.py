@@ -205,7 +205,7 @@ def make_wav(seconds: float = 4.0, rate: int = 8000) -> bytes:
 @pytest.fixture
 def phone(client, demo, app):
     """The call simulator, playing Twilio against the app (signed, form-encoded)."""
-    from helpline.simulator import CallSimulator, DirectoryRecordingStore, flask_transport
+    from simulator import CallSimulator, DirectoryRecordingStore, flask_transport
 
     store = DirectoryRecordingStore(
         Path(app.config["DATA_DIR"]) / "simulator-recordings",

@@ -11,7 +11,7 @@ import time_machine
 from sqlalchemy import select
 
 from core.extensions import db
-from helpline.simulator import Keys, Message, ScriptedCaller
+from simulator import Keys, Message, ScriptedCaller
 from tests.conftest import PARENT_NUMBER, SCHOOL_NUMBER, make_wav
 
 PASSWORD = "demo-password"
@@ -56,7 +56,7 @@ def leave_message(app, client, *, from_: str = PARENT_NUMBER, to: str = SCHOOL_N
     """
     from contextlib import nullcontext
 
-    from helpline.simulator import CallSimulator, DirectoryRecordingStore, flask_transport
+    from simulator import CallSimulator, DirectoryRecordingStore, flask_transport
     from tests.conftest import AUTH_TOKEN, BASE_URL
     from tickets import jobs
     from tickets.models import Recording, Ticket

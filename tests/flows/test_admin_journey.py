@@ -21,7 +21,7 @@ from core import ui_text as t
 from core.extensions import db
 from core.models import Organization, User
 from helpline import public
-from helpline.simulator import (
+from simulator import (
     CallSimulator,
     DialOutcome,
     DirectoryRecordingStore,

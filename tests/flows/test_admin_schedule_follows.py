@@ -12,8 +12,8 @@ from sqlalchemy import select
 from callbacks.models import Callback
 from core.extensions import db
 from core.models import DutySlot, User
-from helpline.simulator import DialOutcome, Keys, Message, ScriptedCaller
 from ivr import prompts
+from simulator import DialOutcome, Keys, Message, ScriptedCaller
 from tests.conftest import PARENT_NUMBER, SCHOOL_NUMBER, make_wav
 from tests.flows.test_admin_settings import Admin
 

@@ -19,7 +19,8 @@ from callbacks.models import Callback, CallbackAttempt, CallbackOutcome, Callbac
 from core import settings
 from core.extensions import db
 from core.models import User
-from helpline.simulator import (
+from ivr import prompts as ivr_prompts
+from simulator import (
     CallSimulator,
     DialOutcome,
     Hangup,
@@ -28,7 +29,6 @@ from helpline.simulator import (
     ScriptedCaller,
     flask_transport,
 )
-from ivr import prompts as ivr_prompts
 from tests.conftest import (
     AUTH_TOKEN,
     BASE_URL,

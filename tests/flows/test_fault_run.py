@@ -35,7 +35,7 @@ from callbacks import jobs as callback_jobs
 from callbacks.models import Callback, CallbackStatus
 from core import telephony
 from core.extensions import db
-from helpline.simulator import (
+from simulator import (
     CallSimulator,
     HttpResult,
     Keys,

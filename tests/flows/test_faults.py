@@ -18,8 +18,8 @@ from callbacks import jobs as callback_jobs
 from callbacks.models import Callback
 from core import ui_text as t
 from core.extensions import db
-from helpline.simulator import CallSimulator, Keys, Message, ScriptedCaller, flask_transport
 from ivr import prompts
+from simulator import CallSimulator, Keys, Message, ScriptedCaller, flask_transport
 from tests.conftest import (
     AUTH_TOKEN,
     BASE_URL,
@@ -328,7 +328,7 @@ def test_a_database_outage_is_answered_in_time_and_the_message_kept(app, client,
         finally:
             timings.append((url.rsplit("/", 1)[-1], time.monotonic() - started))
 
-    from helpline.simulator import DirectoryRecordingStore
+    from simulator import DirectoryRecordingStore
 
     phone = CallSimulator(timed, base_url=BASE_URL, auth_token=AUTH_TOKEN,
                           recordings=DirectoryRecordingStore(

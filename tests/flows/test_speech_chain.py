@@ -15,8 +15,8 @@ import time_machine
 from sqlalchemy import select
 
 from core.extensions import db
-from helpline.simulator import Keys, Message, ScriptedCaller
 from ivr import prompts
+from simulator import Keys, Message, ScriptedCaller
 from tests.conftest import PARENT_NUMBER, SCHOOL_NUMBER, SHARED, need
 from tickets import jobs
 from tickets.models import Recording, Ticket, TranscriptionState

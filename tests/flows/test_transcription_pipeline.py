@@ -17,7 +17,7 @@ from sqlalchemy import select
 from callbacks.models import Callback
 from core import telephony
 from core.extensions import db
-from helpline.simulator import Keys, Message, ScriptedCaller
+from simulator import Keys, Message, ScriptedCaller
 from tests.conftest import PARENT_NUMBER, SCHOOL_NUMBER, make_wav
 from tickets import jobs
 from tickets.models import Recording, Ticket, TranscriptionState

@@ -10,8 +10,8 @@ from sqlalchemy import select
 
 from callbacks.models import Callback
 from core.extensions import db
-from helpline.simulator import DialOutcome, Keys, Message, ScriptedCaller, Silence, Speech
 from ivr import prompts
+from simulator import DialOutcome, Keys, Message, ScriptedCaller, Silence, Speech
 from tests.conftest import OMSK_NUMBER, PARENT_NUMBER, SCHOOL_NUMBER, make_wav, parse
 from tickets.models import Call, Channel, Recording, Ticket, TranscriptionState
 

@@ -8,8 +8,8 @@ import time_machine
 from sqlalchemy import func, select
 
 from core.extensions import db
-from helpline.simulator import Keys, Message, ScriptedCaller
 from ivr import prompts
+from simulator import Keys, Message, ScriptedCaller
 from tests.conftest import AUTH_TOKEN, BASE_URL, TwilioCaller, make_wav, parse, said
 from tickets.models import Call, Recording, Ticket
 

@@ -9,7 +9,7 @@ from sqlalchemy import event, select
 from callbacks.models import Callback
 from core import ui_text as t
 from core.extensions import db
-from helpline.simulator import DialOutcome, Hangup, Keys, ScriptedCaller
+from simulator import DialOutcome, Hangup, Keys, ScriptedCaller
 from tests.browser.support import MSK, leave_message, login
 from tests.conftest import OMSK_NUMBER, PARENT_NUMBER, SCHOOL_NUMBER
 from tickets import history
