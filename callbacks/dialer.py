@@ -15,7 +15,7 @@ from urllib.parse import urlencode
 
 from sqlalchemy import or_, select, update
 
-from callbacks import prompts, service, settings
+from callbacks import prompts, service
 from callbacks.models import (
     CALLER_FAILURES,
     AttemptResult,
@@ -35,10 +35,6 @@ log = logging.getLogger(__name__)
 
 TERMINAL = frozenset({"completed", "busy", "no-answer", "failed", "canceled"})
 MACHINE_PREFIXES = ("machine", "fax")
-
-
-def _minutes(name: str) -> timedelta:
-    return timedelta(minutes=float(settings.get(name)))
 
 
 def is_machine(answered_by: str | None) -> bool:
@@ -86,9 +82,9 @@ def due(now: datetime | None = None, limit: int = 50) -> list[int]:
     ))
 
 
-def _busy_operators(now: datetime) -> set[int]:
+def _busy_operators(now: datetime, policy: CallbackSettings) -> set[int]:
     """Operators already on a callback call (one ring at a time per person)."""
-    recent = now - _minutes("CALLBACK_STALE_MINUTES")
+    recent = now - timedelta(minutes=policy.stale_minutes)
     return {
         op for op in db.session.scalars(
             select(CallbackAttempt.operator_id).where(
@@ -132,7 +128,7 @@ def ring(callback_id: int, *, base_url: str, policy: CallbackSettings,
     caller_time = now.astimezone(service.caller_zone(callback.phone, org)).time()
     if not openness.open or not start <= caller_time < end:
         callback.pinned = False
-        service.place(callback, now)
+        service.place(callback, now, policy=policy)
         db.session.commit()
         log.info("callback %s: not a callback time now; planned again at %s", callback.id,
                  service.iso(callback.planned_at))
@@ -144,7 +140,7 @@ def ring(callback_id: int, *, base_url: str, policy: CallbackSettings,
         log.warning("callback %s: nobody on callback duty has a phone number; left in the "
                     "queue", callback.id)
         return None
-    operator = _operator(callback, on_duty, now)
+    operator = _operator(callback, on_duty, now, policy)
     if operator is None:
         return None  # everyone on duty is on a call: the next tick tries again
     won = db.session.execute(
@@ -194,9 +190,10 @@ def start_call(callback_id: int, user: User, *, base_url: str,
     return _place(attempt, callback, org, user, base_url=base_url, policy=policy)
 
 
-def _operator(callback: Callback, on_duty: list[User], now: datetime) -> User | None:
+def _operator(callback: Callback, on_duty: list[User], now: datetime,
+              policy: CallbackSettings) -> User | None:
     """The planned operator if free, else another free one on duty."""
-    busy = _busy_operators(now)
+    busy = _busy_operators(now, policy)
     people = [u for u in on_duty if u.id not in busy]
     if not people:
         return None
@@ -273,7 +270,7 @@ def _store_sid(attempt: CallbackAttempt, call_sid: str | None) -> None:
 
 
 def operator_answered(attempt_id: int | None, *, call_sid: str | None,
-                      answered_by: str | None) -> Whisper:
+                      answered_by: str | None, policy: CallbackSettings) -> Whisper:
     """The operator's phone was answered: say what the callback is about (or why not)."""
     now = clock.now()
     attempt = _attempt(attempt_id)
@@ -285,7 +282,7 @@ def operator_answered(attempt_id: int | None, *, call_sid: str | None,
         attempt.answered_by = answered_by
     if is_machine(answered_by):
         if service.finish_attempt(attempt, AttemptResult.OPERATOR_MISSED, now):
-            service.operator_missed(callback, now)
+            service.operator_missed(callback, now, policy=policy)
         db.session.commit()
         return Whisper(attempt.id, ended=prompts.QUEUED)
     attempt.answered_at = attempt.answered_at or now
@@ -298,10 +295,10 @@ def operator_answered(attempt_id: int | None, *, call_sid: str | None,
     if attempt.mode == "manual":
         return Whisper(attempt.id, (prompts.MANUAL_CONNECTING.format(number=number),),
                        bridge_now=True)
-    return Whisper(attempt.id, tuple(whisper_lines(callback)))
+    return Whisper(attempt.id, tuple(whisper_lines(callback, policy)))
 
 
-def whisper_lines(callback: Callback) -> list[str]:
+def whisper_lines(callback: Callback, policy: CallbackSettings) -> list[str]:
     """The whisper: ticket number, who called, topic, class, the first words of the message."""
     ticket = callback.ticket
     org = db.session.get(Organization, callback.organization_id)
@@ -328,13 +325,13 @@ def whisper_lines(callback: Callback) -> list[str]:
     if callback.attempts:
         lines.append(prompts.WHISPER_ATTEMPT.format(attempt=callback.attempts + 1,
                                                     total=callback.max_attempts))
-    lines.append(prompts.WHISPER_MENU.format(postpone=postpone_phrase()))
+    lines.append(prompts.WHISPER_MENU.format(postpone=postpone_phrase(policy)))
     return lines
 
 
-def postpone_phrase() -> str:
+def postpone_phrase(policy: CallbackSettings) -> str:
     """«15 минут»: the postponing delay, said in Russian."""
-    minutes = round(float(settings.get("CALLBACK_POSTPONE_MINUTES")))
+    minutes = round(policy.postpone_minutes)
     return russian.plural(minutes, "минуту", "минуты", "минут")
 
 
@@ -354,7 +351,8 @@ class Closing:
     lines: tuple[str, ...]
 
 
-def operator_chose(attempt_id: int | None, digit: str) -> Bridge | Closing | None:
+def operator_chose(attempt_id: int | None, digit: str, *,
+                   policy: CallbackSettings) -> Bridge | Closing | None:
     """Apply the operator's key: 1 connect, 2 postpone, 3 leave in the queue (None: ask again)."""
     now = clock.now()
     attempt = _attempt(attempt_id)
@@ -377,9 +375,9 @@ def operator_chose(attempt_id: int | None, digit: str) -> Bridge | Closing | Non
         return Bridge(attempt.id, callback.phone, school_number(org))
     if digit == "2":
         if service.finish_attempt(attempt, AttemptResult.POSTPONED, now):
-            service.postpone(callback.id)
+            service.postpone(callback.id, policy=policy)
         db.session.commit()
-        return Closing((prompts.POSTPONED.format(postpone=postpone_phrase()),))
+        return Closing((prompts.POSTPONED.format(postpone=postpone_phrase(policy)),))
     if digit == "3":
         leave_in_queue(attempt.id)
         return Closing((prompts.QUEUED,))
@@ -397,7 +395,7 @@ def leave_in_queue(attempt_id: int | None) -> None:
     db.session.commit()
 
 
-def after_call(attempt_id: int | None, digit: str) -> str:
+def after_call(attempt_id: int | None, digit: str, *, policy: CallbackSettings) -> str:
     """The operator's key after the conversation: 1 resolved, 2 call again; else later."""
     attempt = _attempt(attempt_id)
     if attempt is None:
@@ -408,7 +406,7 @@ def after_call(attempt_id: int | None, digit: str) -> str:
     if outcome is None or callback.status not in (CallbackStatus.CONNECTED,
                                                    CallbackStatus.DIALING):
         return prompts.RESULT_LATER
-    service.record_outcome(callback.id, outcome, user=operator)
+    service.record_outcome(callback.id, outcome, policy=policy, user=operator)
     return prompts.RESULT_SAVED
 
 
@@ -416,7 +414,8 @@ def after_call(attempt_id: int | None, digit: str) -> str:
 
 
 def operator_leg(attempt_id: int | None, *, call_sid: str | None, status: str,
-                 answered_by: str | None = None, duration: int | None = None) -> None:
+                 policy: CallbackSettings, answered_by: str | None = None,
+                 duration: int | None = None) -> None:
     """The status callback of the call to the operator."""
     now = clock.now()
     attempt = _attempt(attempt_id)
@@ -437,12 +436,13 @@ def operator_leg(attempt_id: int | None, *, call_sid: str | None, status: str,
         callback = attempt.callback
         # Manual mode: the callback stays with the operator who started the call.
         if callback.status == CallbackStatus.DIALING and attempt.mode == "auto":
-            service.operator_missed(callback, now)
+            service.operator_missed(callback, now, policy=policy)
     db.session.commit()
 
 
-def caller_leg(attempt_id: int | None, *, call_sid: str | None = None, status: str | None = None,
-               answered_by: str | None = None, duration: int | None = None) -> str | None:
+def caller_leg(attempt_id: int | None, *, policy: CallbackSettings, call_sid: str | None = None,
+               status: str | None = None, answered_by: str | None = None,
+               duration: int | None = None) -> str | None:
     """A fact about the call to the caller (Dial action, status or AMD callback).
 
     Returns the attempt's result once it is settled (by this fact or an earlier one).
@@ -463,14 +463,15 @@ def caller_leg(attempt_id: int | None, *, call_sid: str | None = None, status: s
     if duration is not None and status in TERMINAL and attempt.parent_duration is None:
         attempt.parent_duration = duration
     db.session.flush()
-    result = _caller_result(attempt)
+    result = _caller_result(attempt, policy)
     if result is not None and service.finish_attempt(attempt, result, now):
-        _settle(attempt, result, now)
+        _settle(attempt, result, now, policy)
     db.session.commit()
     return attempt.result
 
 
-def _caller_result(attempt: CallbackAttempt, *, final: bool = False) -> AttemptResult | None:
+def _caller_result(attempt: CallbackAttempt, policy: CallbackSettings, *,
+                   final: bool = False) -> AttemptResult | None:
     """Decide from the facts so far; None while a decision must wait for more."""
     answered_by, status = attempt.parent_answered_by, attempt.parent_status
     if is_machine(answered_by):
@@ -480,13 +481,14 @@ def _caller_result(attempt: CallbackAttempt, *, final: bool = False) -> AttemptR
     if status in ("no-answer", "busy", "failed", "canceled"):
         return AttemptResult(status)
     if status == "completed":
-        if not settings.get("CALLBACK_MACHINE_DETECTION") or final:
+        if not policy.machine_detection or final:
             return AttemptResult.CONNECTED
         return None  # answered: wait for the machine detection's verdict
     return None
 
 
-def _settle(attempt: CallbackAttempt, result: AttemptResult, now: datetime) -> None:
+def _settle(attempt: CallbackAttempt, result: AttemptResult, now: datetime,
+            policy: CallbackSettings) -> None:
     callback = attempt.callback
     if callback.status not in (CallbackStatus.DIALING, CallbackStatus.CONNECTED):
         return  # the operator recorded an outcome already
@@ -495,7 +497,7 @@ def _settle(attempt: CallbackAttempt, result: AttemptResult, now: datetime) -> N
         log.info("callback %s: the caller answered; waiting for the operator's result",
                  callback.id)
     elif result in CALLER_FAILURES:
-        service.caller_not_reached(callback, attempt.bridged_at or now, now)
+        service.caller_not_reached(callback, attempt.bridged_at or now, now, policy=policy)
 
 
 def caller_outcome_lines(attempt_id: int | None) -> tuple[str, ...]:
@@ -518,10 +520,10 @@ def caller_outcome_lines(attempt_id: int | None) -> tuple[str, ...]:
 # --- recovery: what the telephony never told us -----------------------------------------------
 
 
-def recover(now: datetime | None = None) -> int:
+def recover(*, policy: CallbackSettings, now: datetime | None = None) -> int:
     """Settle calls with no news for too long, and free claims left without an outcome."""
     now = now or clock.now()
-    stale = now - _minutes("CALLBACK_STALE_MINUTES")
+    stale = now - timedelta(minutes=policy.stale_minutes)
     count = 0
     for attempt in db.session.scalars(
         select(CallbackAttempt).where(
@@ -533,7 +535,7 @@ def recover(now: datetime | None = None) -> int:
             count += service.cancel_for_ticket(callback.ticket)
             continue
         if attempt.bridged_at is not None:
-            result = _caller_result(attempt, final=True) or AttemptResult.STALE
+            result = _caller_result(attempt, policy, final=True) or AttemptResult.STALE
         else:
             result = AttemptResult.STALE
         if not service.finish_attempt(attempt, result, now):
@@ -541,14 +543,14 @@ def recover(now: datetime | None = None) -> int:
         count += 1
         if result == AttemptResult.STALE and callback.status == CallbackStatus.DIALING:
             if attempt.bridged_at is None and attempt.mode == "auto":
-                service.operator_missed(callback, now)
+                service.operator_missed(callback, now, policy=policy)
             else:
                 service.to_queue(callback)  # the operator knows what happened: ask them
         elif result != AttemptResult.STALE:
-            _settle(attempt, result, now)
+            _settle(attempt, result, now, policy)
         log.info("callback %s: attempt %s settled as %s by recovery", callback.id, attempt.id,
                  result)
-    claims = now - _minutes("CALLBACK_CLAIM_MINUTES")
+    claims = now - timedelta(minutes=policy.claim_minutes)
     for callback in db.session.scalars(
         select(Callback).where(
             Callback.status == CallbackStatus.DIALING,

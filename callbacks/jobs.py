@@ -54,6 +54,7 @@ def plan_missing_callbacks(app: Flask, *, limit: int = 200) -> list[int]:
     recording status callback alone (the action never came, or no transcript follows).
     Returns the tickets planned.
     """
+    policy = settings_of(app).callbacks
     with app.app_context():
         has_callback = select(Callback.id).where(Callback.ticket_id == Ticket.id).exists()
         ticket_ids = db.session.scalars(
@@ -66,7 +67,7 @@ def plan_missing_callbacks(app: Flask, *, limit: int = 200) -> list[int]:
         planned = []
         for ticket_id in ticket_ids:
             try:
-                service.request_callback(db.session.get(Ticket, ticket_id))
+                service.request_callback(db.session.get(Ticket, ticket_id), policy=policy)
             except Exception:  # one broken ticket must not stop the others
                 db.session.rollback()
                 log.exception("ticket %s: planning its callback failed", ticket_id)
@@ -79,17 +80,18 @@ def plan_missing_callbacks(app: Flask, *, limit: int = 200) -> list[int]:
 
 def retries(app: Flask) -> dict[str, int]:
     """Keep the plan true: re-plan after schedule changes, settle silent calls, send SMS."""
+    config = settings_of(app)
     with app.app_context():
         replanned = 0
         for org in db.session.scalars(select(Organization).order_by(Organization.id)).all():
             try:
-                replanned += service.replan_if_schedule_changed(org)
+                replanned += service.replan_if_schedule_changed(org, policy=config.callbacks)
             except Exception:
                 db.session.rollback()
                 log.exception("organization %s: re-planning failed", org.id)
-        recovered = dialer.recover()
+        recovered = dialer.recover(policy=config.callbacks)
         sms = dialer.send_pending_sms()
-        reported = report_abusive(settings_of(app).smtp)
+        reported = report_abusive(config.smtp)
         return {"replanned": replanned, "recovered": recovered, "sms": sms,
                 "abusive_reported": reported}
 

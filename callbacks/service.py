@@ -22,7 +22,7 @@ from sqlalchemy import ColumnElement, and_, case, false, func, or_, select, upda
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import contains_eager, selectinload
 
-from callbacks import planner, prompts, settings
+from callbacks import planner, prompts
 from callbacks.models import (
     ACTIVE_STATUSES,
     CLOSED_STATUSES,
@@ -35,8 +35,10 @@ from callbacks.models import (
 )
 from callbacks.ticket_reads import TicketCallbacks
 from core import clock, service
+from core import settings as core_settings
 from core.extensions import db
 from core.models import Organization, User, UserRole
+from core.settings import CallbackSettings
 from tickets import callback_port
 from tickets import service as tickets
 from tickets import signals as ticket_signals
@@ -50,10 +52,6 @@ FAR_FUTURE = datetime(9999, 1, 1, tzinfo=UTC)
 
 class CallbackError(ValueError):
     """A change the callback's state does not allow (already closed, claimed by another...)."""
-
-
-def _minutes(name: str) -> timedelta:
-    return timedelta(minutes=float(settings.get(name)))
 
 
 # --- planning ------------------------------------------------------------------------------
@@ -74,7 +72,8 @@ def caller_zone(phone: str | None, org: Organization) -> ZoneInfo:
     return _zone(phone, org.timezone)
 
 
-def request_callback(ticket: Ticket, *, preferred_at: datetime | None = None) -> Callback:
+def request_callback(ticket: Ticket, *, policy: CallbackSettings,
+                     preferred_at: datetime | None = None) -> Callback:
     """Plan the ticket's callback (once: a second request returns the same plan).
 
     Only this callback is placed (see planner.Planner.insert): the waiting ones keep their
@@ -97,14 +96,14 @@ def request_callback(ticket: Ticket, *, preferred_at: datetime | None = None) ->
             ticket_id=ticket.id,
             phone=ticket.callback_number,
             preferred_at=preferred_at,
-            max_attempts=int(settings.get("CALLBACK_MAX_ATTEMPTS")),
+            max_attempts=policy.max_attempts,
             status=CallbackStatus.PLANNED,
             created_at=now,
         )
         # The very last try, under the lock, displaces nobody and takes its slot even if a
         # writer that takes no planning lock (a postponement) put a callback there meanwhile:
         # a slot shared by two is better than a message without a callback.
-        placement = _placement(org, now, callback, ticket,
+        placement = _placement(org, now, callback, ticket, policy=policy,
                                displace=attempt < PLACEMENT_TRIES)
         if not locked:
             _lock(org.id)  # one writer per organization; also closes the double-request race
@@ -153,14 +152,14 @@ def _rank(sla_due: datetime | None, created_at: datetime, key: int) -> tuple:
 
 
 def _placement(org: Organization, now: datetime, callback: Callback, ticket: Ticket, *,
-               displace: bool = True) -> Placement:
+               policy: CallbackSettings, displace: bool = True) -> Placement:
     """Place one callback among the organization's waiting ones, reading only."""
     key = callback.id if callback.id is not None else NEW
     rank = _rank(ticket.sla_due_at, callback.created_at or now, key if key != NEW else LAST)
-    imminent = now + _minutes("CALLBACK_LEAD_MINUTES")
+    imminent = now + timedelta(minutes=policy.lead_minutes)
     waiting = (Callback.organization_id == org.id, Callback.status == CallbackStatus.PLANNED,
                Callback.planned_at >= now, Callback.id != key)
-    plan = _planner(org, now)
+    plan = _planner(org, now, policy)
     # Every waiting callback's slot is taken: two columns per row, nothing else.
     for operator, at in db.session.execute(
             select(Callback.operator_id, Callback.planned_at).where(*waiting)):
@@ -198,7 +197,7 @@ def _placement(org: Organization, now: datetime, callback: Callback, ticket: Tic
                 caller_zone=_zone(row.phone, org.timezone)))
             before[row.id] = row.planned_at
     request = planner.Request(
-        key=key, earliest=_earliest(callback, now), role=ticket.role, topic=ticket.topic,
+        key=key, earliest=_earliest(callback, now, policy), role=ticket.role, topic=ticket.topic,
         sla_due=ticket.sla_due_at, caller_zone=_zone(callback.phone, org.timezone))
     moves = plan.insert(request, rank, held)
     return Placement(spacing=plan.spacing, moves=moves, before=before)
@@ -245,7 +244,7 @@ def _apply_placement(placement: Placement, callback: Callback, *, check: bool = 
     return True
 
 
-def place(callback: Callback, now: datetime) -> None:
+def place(callback: Callback, now: datetime, *, policy: CallbackSettings) -> None:
     """Give a waiting callback (a retry, a ring the operator missed) a slot again.
 
     Planned under the organization's lock, but only this callback and those it displaces.
@@ -254,10 +253,11 @@ def place(callback: Callback, now: datetime) -> None:
     _lock(org.id)
     callback.planned_at = None
     db.session.flush()
-    placement = _placement(org, now, callback, callback.ticket)
+    placement = _placement(org, now, callback, callback.ticket, policy=policy)
     if not _apply_placement(placement, callback):
         # A postponement (no planning lock) took the free slot meanwhile: plan again.
-        placement = _placement(org, now, callback, callback.ticket, displace=False)
+        placement = _placement(org, now, callback, callback.ticket, policy=policy,
+                               displace=False)
         _apply_placement(placement, callback, check=False)
 
 
@@ -277,10 +277,10 @@ def _zone(phone: str | None, default: str) -> ZoneInfo:
     return ZoneInfo(default)
 
 
-def replan(org: Organization, *, now: datetime | None = None) -> int:
+def replan(org: Organization, *, policy: CallbackSettings, now: datetime | None = None) -> int:
     """Plan the organization's waiting callbacks again, in SLA order; return how many moved."""
     _lock(org.id)
-    moved = _replan(org, now or clock.now())
+    moved = _replan(org, now or clock.now(), policy)
     db.session.commit()
     return moved
 
@@ -295,13 +295,14 @@ def _lock(org_id: int) -> None:
     )
 
 
-def _planner(org: Organization, now: datetime, taken=()) -> planner.Planner:
+def _planner(org: Organization, now: datetime, policy: CallbackSettings,
+             taken=()) -> planner.Planner:
     return planner.Planner(
         service.schedule_for(org),
         start=now,
         per_hour=max(int(org.callback_capacity_per_hour or 1), 1),
         horizon=HORIZON,
-        caller_hours=settings.caller_hours(),
+        caller_hours=policy.caller_window(),
         taken=taken,
     )
 
@@ -318,19 +319,19 @@ def _request(callback: Callback, org: Organization, earliest: datetime) -> plann
     )
 
 
-def _earliest(callback: Callback, now: datetime) -> datetime:
-    bounds = [now + _minutes("CALLBACK_LEAD_MINUTES"), callback.preferred_at,
+def _earliest(callback: Callback, now: datetime, policy: CallbackSettings) -> datetime:
+    bounds = [now + timedelta(minutes=policy.lead_minutes), callback.preferred_at,
               callback.not_before, callback.promised_at]
     return max(b for b in bounds if b is not None)
 
 
-def _replan(org: Organization, now: datetime) -> int:
+def _replan(org: Organization, now: datetime, policy: CallbackSettings) -> int:
     waiting = list(db.session.scalars(
         select(Callback).where(
             Callback.organization_id == org.id, Callback.status == CallbackStatus.PLANNED
         )
     ))
-    imminent = now + _minutes("CALLBACK_LEAD_MINUTES")
+    imminent = now + timedelta(minutes=policy.lead_minutes)
 
     def movable(cb: Callback) -> bool:
         fixed = cb.pinned or cb.manual
@@ -338,14 +339,14 @@ def _replan(org: Organization, now: datetime) -> int:
 
     taken = [(cb.operator_id, cb.planned_at) for cb in waiting
              if not movable(cb) and cb.planned_at is not None and cb.planned_at >= now]
-    plan = _planner(org, now, taken)
+    plan = _planner(org, now, policy, taken)
     order = sorted(
         (cb for cb in waiting if movable(cb)),
         key=lambda cb: (cb.ticket.sla_due_at or FAR_FUTURE, cb.created_at, cb.id),
     )
     moved = 0
     for callback in order:
-        slot = plan.place(_request(callback, org, _earliest(callback, now)))
+        slot = plan.place(_request(callback, org, _earliest(callback, now, policy)))
         moved += _apply(callback, slot)
     return moved
 
@@ -363,13 +364,13 @@ def _apply(callback: Callback, slot: planner.Assignment | None) -> int:
     return int(before != callback.planned_at)
 
 
-def schedule_fingerprint(org: Organization) -> str:
+def schedule_fingerprint(org: Organization, policy: CallbackSettings) -> str:
     """A digest of everything planning depends on: slots, leave, closed days, capacity."""
     schedule = service.schedule_for(org)
     data = [
         org.timezone,
         org.callback_capacity_per_hour,
-        str(settings.get("CALLBACK_CALLER_HOURS")),
+        policy.caller_hours,
         sorted([s.weekday, str(s.start), str(s.end), s.kind, s.user_id or 0, sorted(s.roles),
                 sorted(s.topics)] for s in schedule.slots),
         sorted([str(e.day), e.kind, e.user_id or 0, str(e.start), str(e.end), e.duty_kind,
@@ -379,22 +380,24 @@ def schedule_fingerprint(org: Organization) -> str:
     return hashlib.sha256(json.dumps(data).encode()).hexdigest()
 
 
-def schedule_changed(org: Organization, *, now: datetime | None = None) -> int:
+def schedule_changed(org: Organization, *, policy: CallbackSettings,
+                     now: datetime | None = None) -> int:
     """Re-plan after a change of the duty schedule (the admin pages call this on save)."""
     _lock(org.id)
-    moved = _replan(org, now or clock.now())
-    _remember(org)
+    moved = _replan(org, now or clock.now(), policy)
+    _remember(org, policy)
     db.session.commit()
     return moved
 
 
-def replan_if_schedule_changed(org: Organization, *, now: datetime | None = None) -> bool:
+def replan_if_schedule_changed(org: Organization, *, policy: CallbackSettings,
+                               now: datetime | None = None) -> bool:
     """Re-plan when the schedule differs from the one last planned against (a job calls this)."""
     state = db.session.get(CallbackPlanState, org.id)
-    if state is not None and state.fingerprint == schedule_fingerprint(org):
+    if state is not None and state.fingerprint == schedule_fingerprint(org, policy):
         return False
     try:
-        moved = schedule_changed(org, now=now)
+        moved = schedule_changed(org, policy=policy, now=now)
     except IntegrityError:  # another process recorded the same change first
         db.session.rollback()
         return False
@@ -402,8 +405,8 @@ def replan_if_schedule_changed(org: Organization, *, now: datetime | None = None
     return True
 
 
-def _remember(org: Organization) -> None:
-    fingerprint = schedule_fingerprint(org)
+def _remember(org: Organization, policy: CallbackSettings) -> None:
+    fingerprint = schedule_fingerprint(org, policy)
     state = db.session.get(CallbackPlanState, org.id)
     if state is None:
         state = CallbackPlanState(organization_id=org.id, fingerprint=fingerprint)
@@ -459,7 +462,7 @@ class Queue:
     done: list[Callback] = field(default_factory=list)  # closed today
 
 
-def queue(org: Organization, *, now: datetime | None = None) -> Queue:
+def queue(org: Organization, *, policy: CallbackSettings, now: datetime | None = None) -> Queue:
     """Sort the organization's callbacks: due now, later today, tomorrow, every planned one,
     overdue, in progress, done today."""
     now = now or clock.now()
@@ -468,7 +471,7 @@ def queue(org: Organization, *, now: datetime | None = None) -> Queue:
     midnight = datetime.combine(today, time(0), tzinfo=zone)
     tomorrow = datetime.combine(today + timedelta(days=1), time(0), tzinfo=zone)
     day_after = datetime.combine(today + timedelta(days=2), time(0), tzinfo=zone)
-    late = now - _minutes("CALLBACK_OVERDUE_MINUTES")
+    late = now - timedelta(minutes=policy.overdue_minutes)
     result = Queue()
     active = db.session.scalars(
         select(Callback).where(
@@ -516,20 +519,21 @@ def queue(org: Organization, *, now: datetime | None = None) -> Queue:
 QUEUE_TABS = ("due", "later", "tomorrow", "planned", "overdue", "active", "done")
 
 
-def _queue_bounds(org: Organization, now: datetime) -> tuple[datetime, datetime, datetime,
-                                                               datetime]:
+def _queue_bounds(org: Organization, now: datetime, policy: CallbackSettings
+                  ) -> tuple[datetime, datetime, datetime, datetime]:
     zone = ZoneInfo(org.timezone)
     today = now.astimezone(zone).date()
     midnight = datetime.combine(today, time(0), tzinfo=zone)
     tomorrow = datetime.combine(today + timedelta(days=1), time(0), tzinfo=zone)
     day_after = datetime.combine(today + timedelta(days=2), time(0), tzinfo=zone)
-    return midnight, tomorrow, day_after, now - _minutes("CALLBACK_OVERDUE_MINUTES")
+    return midnight, tomorrow, day_after, now - timedelta(minutes=policy.overdue_minutes)
 
 
-def _tab_filters(org: Organization, now: datetime) -> dict[str, ColumnElement[bool]]:
+def _tab_filters(org: Organization, now: datetime,
+                 policy: CallbackSettings) -> dict[str, ColumnElement[bool]]:
     """Each tab of the queue as a SQL condition over callbacks joined to their tickets
     (the same sorting as ``queue``)."""
-    midnight, tomorrow, day_after, late = _queue_bounds(org, now)
+    midnight, tomorrow, day_after, late = _queue_bounds(org, now, policy)
     planned = Callback.status == CallbackStatus.PLANNED
     overdue = and_(planned, or_(Ticket.sla_due_at <= now, Callback.planned_at < late))
     not_overdue = and_(planned, or_(Ticket.sla_due_at.is_(None), Ticket.sla_due_at > now),
@@ -560,24 +564,26 @@ def _queue_select(org: Organization, role: str | None, topic: str | None, *colum
     return query
 
 
-def queue_counts(org: Organization, *, now: datetime | None = None, role: str | None = None,
-                 topic: str | None = None, assignee: int | None = None) -> dict[str, int]:
+def queue_counts(org: Organization, *, policy: CallbackSettings, now: datetime | None = None,
+                 role: str | None = None, topic: str | None = None,
+                 assignee: int | None = None) -> dict[str, int]:
     """How many callbacks each tab of the queue holds: one aggregate query."""
-    filters = _tab_filters(org, now or clock.now())
+    filters = _tab_filters(org, now or clock.now(), policy)
     row = db.session.execute(_queue_select(
         org, role, topic,
         *(func.coalesce(func.sum(case((condition, 1), else_=0)), 0).label(tab)
           for tab, condition in filters.items()), assignee=assignee,
     ).where(or_(Callback.status.in_(ACTIVE_STATUSES), Callback.closed_at >= _queue_bounds(
-        org, now or clock.now())[0]))).one()
+        org, now or clock.now(), policy)[0]))).one()
     return {tab: int(getattr(row, tab)) for tab in filters}
 
 
-def queue_rows(org: Organization, tab: str, *, now: datetime | None = None,
+def queue_rows(org: Organization, tab: str, *, policy: CallbackSettings,
+               now: datetime | None = None,
                role: str | None = None, topic: str | None = None, offset: int = 0,
                limit: int = 50, assignee: int | None = None) -> list[Callback]:
     """One page of a tab of the queue, in working order, with the tickets loaded."""
-    filters = _tab_filters(org, now or clock.now())
+    filters = _tab_filters(org, now or clock.now(), policy)
     query = _queue_select(org, role, topic, Callback, assignee=assignee).where(
         filters[tab]).options(contains_eager(Callback.ticket))
     if tab == "done":
@@ -609,12 +615,13 @@ def words_for(ticket_ids: list[int], limit: int = 12) -> dict[int, str]:
     return found
 
 
-def next_due(org: Organization, user: User, *, after: int | None = None,
+def next_due(org: Organization, user: User, *, policy: CallbackSettings,
+             after: int | None = None,
              now: datetime | None = None) -> Callback | None:
     """The callback to make next: overdue first, then due now; not one a colleague holds.
 
     ``after`` skips the one the operator is leaving (and those before it in the order)."""
-    found = queue(org, now=now)
+    found = queue(org, policy=policy, now=now)
     order = [cb for cb in found.overdue + found.due_now
              if cb.claimed_by_id in (None, user.id)
              and (cb.assignee_id is None or cb.assignee_id == user.id)]
@@ -703,6 +710,7 @@ def record_outcome(
     callback_id: int,
     outcome: CallbackOutcome | str,
     *,
+    policy: CallbackSettings,
     user: User | None = None,
     note: str | None = None,
     decline_reason: DeclineReason | str | None = None,
@@ -742,7 +750,8 @@ def record_outcome(
             db.session.add(attempt)
             db.session.flush()
         if finish_attempt(attempt, AttemptResult.NO_ANSWER, now):
-            caller_not_reached(callback, attempt.bridged_at or attempt.started_at or now, now)
+            caller_not_reached(callback, attempt.bridged_at or attempt.started_at or now, now,
+                               policy=policy)
         service.audit("callback.outcome", "callback", callback.id,
                       organization_id=callback.organization_id, actor=actor, user_id=user_id,
                       outcome=str(outcome))
@@ -792,6 +801,7 @@ def _ticket_after(callback: Callback, outcome: CallbackOutcome, *, actor: str,
 def postpone(
     callback_id: int,
     *,
+    policy: CallbackSettings,
     user: User | None = None,
     minutes: float | None = None,
     until: datetime | None = None,
@@ -803,9 +813,8 @@ def postpone(
         raise CallbackError(f"a {callback.status} callback cannot be postponed")
     now = clock.now()
     close_open_attempts(callback, AttemptResult.POSTPONED)
-    delay = timedelta(minutes=minutes) if minutes is not None else _minutes(
-        "CALLBACK_POSTPONE_MINUTES")
-    _pin(callback, until or now + delay, now)
+    delay = timedelta(minutes=policy.postpone_minutes if minutes is None else minutes)
+    _pin(callback, until or now + delay, now, policy)
     service.audit("callback.postponed", "callback", callback.id,
                   organization_id=callback.organization_id,
                   actor=user.username if user else "system", user_id=user.id if user else None,
@@ -836,9 +845,9 @@ def assign(callback: Callback, user: User | None, *, actor: str,
     return callback
 
 
-def want_confirmation_sms(ticket: Ticket) -> bool:
+def want_confirmation_sms(ticket: Ticket, policy: CallbackSettings) -> bool:
     """Mark the ticket's confirmation SMS to be sent (when enabled); the job sends it."""
-    if not settings.get("CONFIRMATION_SMS_ENABLED") or ticket.confirmation_sms is not None:
+    if not policy.confirmation_sms_enabled or ticket.confirmation_sms is not None:
         return False
     if not (ticket.callback_number or ticket.caller_number):
         return False
@@ -891,7 +900,8 @@ def _ticket_closed(ticket: Ticket, *, actor: str = "system", user_id: int | None
 
 
 def _callback_needed(ticket: Ticket, **_: object) -> None:
-    request_callback(ticket)
+    # A receiver is an entry point, as a view is: it reads the application's settings.
+    request_callback(ticket, policy=core_settings.current().callbacks)
 
 
 def subscribe() -> None:
@@ -977,7 +987,8 @@ def finish_attempt(attempt: CallbackAttempt, result: AttemptResult, now: datetim
     return won
 
 
-def caller_not_reached(callback: Callback, attempted_at: datetime, now: datetime) -> None:
+def caller_not_reached(callback: Callback, attempted_at: datetime, now: datetime, *,
+                       policy: CallbackSettings) -> None:
     """Count a failed attempt: plan the next one, or give up with «не дозвонились»."""
     db.session.execute(
         update(Callback)
@@ -991,35 +1002,35 @@ def caller_not_reached(callback: Callback, attempted_at: datetime, now: datetime
         callback.status = CallbackStatus.UNREACHABLE
         callback.outcome = str(CallbackOutcome.UNREACHABLE)
         callback.closed_at = now
-        if settings.get("CALLBACK_SMS_ENABLED") and callback.phone:
+        if policy.sms_enabled and callback.phone:
             callback.sms_status = "pending"  # sent by a job: no slow work inside a webhook
         service.audit("callback.unreachable", "callback", callback.id,
                       organization_id=callback.organization_id, attempts=callback.attempts)
         log.info("callback %s: %s attempts, caller not reached", callback.id, callback.attempts)
         return
     callback.status = CallbackStatus.PLANNED
-    callback.not_before = attempted_at + _minutes("CALLBACK_RETRY_MINUTES")
+    callback.not_before = attempted_at + timedelta(minutes=policy.retry_minutes)
     callback.planned_at = None
     callback.pinned = False
-    place(callback, now)
+    place(callback, now, policy=policy)
     if callback.planned_at is None and callback.manual:
         # Left to the operators' queue, so the re-planner does not move it: the retry is due
         # in the first callback window after the interval.
-        _pin(callback, callback.not_before, now)
+        _pin(callback, callback.not_before, now, policy)
     log.info("callback %s: attempt %s failed, next at %s", callback.id, callback.attempts,
              iso(callback.planned_at))
 
 
-def operator_missed(callback: Callback, now: datetime) -> None:
+def operator_missed(callback: Callback, now: datetime, *, policy: CallbackSettings) -> None:
     """The operator did not take the ring: ring again a little later, or leave it in the queue."""
     callback.operator_misses += 1
     callback.claimed_by_id = callback.claimed_at = None
-    if callback.operator_misses >= int(settings.get("CALLBACK_OPERATOR_MISSES")):
+    if callback.operator_misses >= policy.operator_misses:
         to_queue(callback)
         return
     callback.status = CallbackStatus.PLANNED
-    callback.not_before = now + _minutes("CALLBACK_POSTPONE_MINUTES")
-    place(callback, now)
+    callback.not_before = now + timedelta(minutes=policy.postpone_minutes)
+    place(callback, now, policy=policy)
 
 
 def to_queue(callback: Callback) -> None:
@@ -1031,10 +1042,11 @@ def to_queue(callback: Callback) -> None:
         callback.planned_at = clock.now()
 
 
-def _pin(callback: Callback, earliest: datetime, now: datetime) -> None:
+def _pin(callback: Callback, earliest: datetime, now: datetime,
+         policy: CallbackSettings) -> None:
     """Put the callback at the first moment of a callback window at or after earliest."""
     org = db.session.get(Organization, callback.organization_id)
-    plan = _planner(org, now)
+    plan = _planner(org, now, policy)
     slot = plan.first_open(earliest, _request(callback, org, earliest))
     callback.status = CallbackStatus.PLANNED
     callback.claimed_by_id = callback.claimed_at = None

@@ -6,6 +6,7 @@ from flask import Blueprint, request
 
 from callbacks import dialer, prompts, twiml
 from core import settings, webhooks
+from core.settings import CallbackSettings
 from core.webhooks import answer_failures_with_twiml, status_callback, twilio_only
 
 bp = Blueprint("callbacks", __name__, url_prefix=dialer.WEBHOOKS)
@@ -25,8 +26,12 @@ def _int(name: str) -> int | None:
     return webhooks.small_number(_form(name, 10))
 
 
+def _policy() -> CallbackSettings:
+    return settings.current().callbacks
+
+
 def _bridge(found: dialer.Bridge, lines=()):
-    policy = settings.current().callbacks
+    policy = _policy()
     return twiml.respond(twiml.bridge(
         found.attempt_id, found.number, found.caller_id,
         timeout=policy.dial_seconds, machine_detection=policy.machine_detection, lines=lines,
@@ -43,12 +48,13 @@ def whisper():
         dialer.leave_in_queue(attempt_id)
         return twiml.respond(twiml.closing((prompts.QUEUED,)))
     heard = dialer.operator_answered(
-        attempt_id, call_sid=_form("CallSid") or None, answered_by=_form("AnsweredBy", 20) or None
+        attempt_id, call_sid=_form("CallSid") or None, answered_by=_form("AnsweredBy", 20) or None,
+        policy=_policy(),
     )
     if heard.ended:
         return twiml.respond(twiml.closing((heard.ended,)))
     if heard.bridge_now:
-        found = dialer.operator_chose(attempt_id, "1")
+        found = dialer.operator_chose(attempt_id, "1", policy=_policy())
         if isinstance(found, dialer.Bridge):
             return _bridge(found, heard.lines)
         return twiml.respond(twiml.closing(found.lines if found else (prompts.QUEUED,)))
@@ -60,12 +66,13 @@ def whisper():
 def choice():
     """The operator's key after the whisper."""
     attempt_id = _attempt_id()
-    found = dialer.operator_chose(attempt_id, _form("Digits", 5))
+    found = dialer.operator_chose(attempt_id, _form("Digits", 5), policy=_policy())
     if isinstance(found, dialer.Bridge):
         return _bridge(found)
     if isinstance(found, dialer.Closing):
         return twiml.respond(twiml.closing(found.lines))
-    heard = dialer.operator_answered(attempt_id, call_sid=None, answered_by=None)
+    heard = dialer.operator_answered(attempt_id, call_sid=None, answered_by=None,
+                                     policy=_policy())
     if heard.ended:
         return twiml.respond(twiml.closing((heard.ended,)))
     return twiml.respond(twiml.whisper(heard.attempt_id, heard.lines,
@@ -78,8 +85,8 @@ def dialed():
     """The call to the caller ended (the <Dial> action): ask the operator for the result."""
     attempt_id = _attempt_id()
     result = dialer.caller_leg(
-        attempt_id, call_sid=_form("DialCallSid") or None, status=_form("DialCallStatus", 20),
-        duration=_int("DialCallDuration"),
+        attempt_id, policy=_policy(), call_sid=_form("DialCallSid") or None,
+        status=_form("DialCallStatus", 20), duration=_int("DialCallDuration"),
     )
     status = _form("DialCallStatus", 20)
     if status in ("completed", "answered") and result != "machine":
@@ -91,7 +98,7 @@ def dialed():
 @twilio_only
 def result():
     """The operator's key after the conversation."""
-    said = dialer.after_call(_attempt_id(), _form("Digits", 5))
+    said = dialer.after_call(_attempt_id(), _form("Digits", 5), policy=_policy())
     return twiml.respond(twiml.closing((said,)))
 
 
@@ -104,12 +111,13 @@ def status():
     call_status = _form("CallStatus", 20)
     answered_by = _form("AnsweredBy", 20) or None
     if request.args.get("leg") == "caller":
-        dialer.caller_leg(attempt_id, call_sid=_form("CallSid") or None,
+        dialer.caller_leg(attempt_id, policy=_policy(), call_sid=_form("CallSid") or None,
                           status=call_status or None, answered_by=answered_by,
                           duration=_int("CallDuration"))
     elif call_status or answered_by:
         dialer.operator_leg(attempt_id, call_sid=_form("CallSid") or None,
-                            status=call_status or "in-progress", answered_by=answered_by,
+                            status=call_status or "in-progress", policy=_policy(),
+                            answered_by=answered_by,
                             duration=_int("CallDuration"))
     return twiml.respond(twiml.empty())
 

@@ -75,9 +75,11 @@ def _queue_context() -> dict:
     number = paging.page_number()
     now = clock.now()
     mine = current_user.id if _who() == "mine" else None
-    counts = callbacks.queue_counts(org, now=now, role=role, topic=topic, assignee=mine)
+    policy = settings.current().callbacks
+    counts = callbacks.queue_counts(org, policy=policy, now=now, role=role, topic=topic,
+                                    assignee=mine)
     pager = paging.Page(number, counts[tab])
-    rows = callbacks.queue_rows(org, tab, now=now, role=role, topic=topic,
+    rows = callbacks.queue_rows(org, tab, policy=policy, now=now, role=role, topic=topic,
                                 offset=pager.offset, limit=pager.per_page, assignee=mine)
     return {
         "tab": tab,
@@ -116,7 +118,7 @@ def next_callback():
     raw = request.args.get("after", "")
     after = int(raw) if raw.isdigit() and len(raw) < 10 else None
     callback = callbacks.next_due(access.current_org(), current_user._get_current_object(),
-                                  after=after)
+                                  policy=settings.current().callbacks, after=after)
     if callback is None:
         flash(t.NEXT_NONE, "info")
         return redirect(url_for("operator.queue"))
@@ -224,7 +226,8 @@ def postpone(callback_id: int):
         "until": _tomorrow(access.current_org(), now)
     }
     try:
-        callbacks.postpone(callback.id, user=current_user._get_current_object(), **kwargs)
+        callbacks.postpone(callback.id, policy=settings.current().callbacks,
+                           user=current_user._get_current_object(), **kwargs)
     except callbacks.CallbackError:
         db.session.rollback()
         return _card(_callback(callback_id), error=t.CALLBACK_CLOSED, status=409)
@@ -259,7 +262,8 @@ def outcome(callback_id: int):
         return _card(callback, error=t.OUTCOME_NEEDS_CALL, status=400, values=values)
     try:
         callbacks.record_outcome(
-            callback.id, result, user=current_user._get_current_object(), note=note or None,
+            callback.id, result, policy=settings.current().callbacks,
+            user=current_user._get_current_object(), note=note or None,
             decline_reason=reason, vendor_reference=reference or None,
         )
     except callbacks.CallbackError:

@@ -23,7 +23,7 @@ import requests
 from flask import Flask, current_app
 from twilio.base.exceptions import TwilioRestException
 
-from core import clock, phones
+from core import clock, phones, settings
 
 log = logging.getLogger(__name__)
 
@@ -259,15 +259,15 @@ class LocalTelephony:
 
 
 def init_app(app: Flask) -> None:
-    cfg = app.config
-    if cfg["TELEPHONY"] == "twilio":
+    config = settings.of(app)
+    if config.telephony == "twilio":
         port: Telephony = TwilioTelephony(
-            cfg["TWILIO_ACCOUNT_SID"], cfg["TWILIO_AUTH_TOKEN"],
-            attempts=int(cfg["DOWNLOAD_ATTEMPTS"]), backoff=float(cfg["DOWNLOAD_BACKOFF"]),
-            media_hosts=media_hosts(cfg.get("MEDIA_HOSTS")),
+            config.twilio_account_sid, config.twilio_auth_token,
+            attempts=config.download_attempts, backoff=config.download_backoff,
+            media_hosts=media_hosts(config.media_hosts),
         )
     else:
-        port = LocalTelephony(Path(cfg["DATA_DIR"]))
+        port = LocalTelephony(Path(config.data_dir))
     app.extensions["telephony"] = port
 
 

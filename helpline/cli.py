@@ -17,6 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import OperationalError, ProgrammingError
 
 from core import catalogue
+from core import settings as core_settings
 from core.extensions import db
 from core.models import Organization
 from core.service import topic_keywords
@@ -122,7 +123,7 @@ def call_command(to, from_, at, keys, message, dial, callback) -> None:
 def _speech_settings():
     """The configured engine and model (an installed one found when none is set), or None."""
     try:
-        return jobs.speech_settings()
+        return jobs.speech_settings(core_settings.current())
     except ValueError as exc:
         raise click.ClickException(f"speech settings: {exc}") from exc
     except bundled.BundleMissing as exc:

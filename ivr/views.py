@@ -8,12 +8,12 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Concatenate, ParamSpec
 
-from flask import Blueprint, Response, current_app, request, send_file, url_for
+from flask import Blueprint, Response, request, send_file, url_for
 from twilio.twiml.voice_response import VoiceResponse
 from werkzeug.exceptions import NotFound
 
 from callbacks import service as callbacks
-from core import catalogue, clock, phones, russian, service, telephony, webhooks, worktime
+from core import catalogue, clock, phones, russian, service, settings, telephony, webhooks, worktime
 from core.models import DutyKind, Organization
 from core.webhooks import answer_failures_with_twiml, status_callback, twilio_only
 from ivr import speech, twiml
@@ -348,10 +348,11 @@ def recorded(org: Organization, call: Call):
         )
         lines.append(("TICKET_CREATED",
                       {"number": russian.say_digits_grouped(str(ticket.number))}))
-    callback = callbacks.request_callback(ticket)
+    policy = settings.current().callbacks
+    callback = callbacks.request_callback(ticket, policy=policy)
     when = callbacks.promise_time(callback, org)
     if has_audio:
-        callbacks.want_confirmation_sms(ticket)
+        callbacks.want_confirmation_sms(ticket, policy)
     if when is not None:
         lines.append(("CALLBACK_PLANNED", {"when": _say_when(org, when)}))
     else:
@@ -512,9 +513,9 @@ def recording_status():
         "duration": webhooks.small_number(_form("RecordingDuration", 10)),
     }
     try:
-        tickets.attach_recording(**fields, data_dir=current_app.config["DATA_DIR"])
+        tickets.attach_recording(**fields, data_dir=settings.current().data_dir)
     except Exception:
-        tickets.spool_recording(current_app.config["DATA_DIR"], **fields)
+        tickets.spool_recording(settings.current().data_dir, **fields)
         raise  # -> 503: Twilio retries; attaching is idempotent on RecordingSid
     return "", 204
 
@@ -546,10 +547,10 @@ def simulator_recording(sid: str):
     """Serve a simulator recording, as Twilio serves RecordingUrl (local telephony only)."""
     port = telephony.get()
     sid = sid.removesuffix(".wav")
-    if current_app.config["TELEPHONY"] != "local" or not telephony.valid_recording_sid(sid):
+    if not settings.current().local or not telephony.valid_recording_sid(sid):
         raise NotFound()
     auth = request.authorization
-    token = current_app.config["WEBHOOK_AUTH_TOKEN"]
+    token = settings.current().webhook_auth_token
     if auth is None or not token or not hmac.compare_digest(
         (auth.password or "").encode(), token.encode()
     ):
@@ -568,7 +569,7 @@ def simulator_recording(sid: str):
 def fallback_recorded():
     """The apology's <Record> action: keep the message whatever else is broken."""
     tickets.store_minimal(
-        data_dir=current_app.config["DATA_DIR"],
+        data_dir=settings.current().data_dir,
         call_sid=_form("CallSid", 64) or "unknown",
         to_number=_form("To", 40),
         from_number=_form("From", 40),

@@ -15,11 +15,13 @@ from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 
-from flask import Flask, current_app
+from flask import Flask
 from sqlalchemy import or_, select, update
 
 from core import clock, telephony
 from core.extensions import db
+from core.settings import Settings
+from core.settings import of as settings_of
 from tickets import service as tickets
 from tickets import signals
 from tickets.models import Recording, Ticket, Transcript, TranscriptionState
@@ -43,30 +45,29 @@ def worker_name() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"
 
 
-def speech_settings(*, assemble: bool = True):
+def speech_settings(config: Settings, *, assemble: bool = True):
     """The configured speech engine with its model, or None when there is no model.
 
     Without HELPLINE_ASR_MODEL / HELPLINE_VOSK_MODEL an installed model is used (one
     downloaded into <data dir>/models, or the whisper-base PyPI packages) unless
-    ASR_AUTODETECT is off. Read on every call: the configuration may change at run time.
+    ASR_AUTODETECT is off. Looked for on every call: a model may be installed at run time.
     """
-    config = current_app.config
-    settings = asr.settings_from_config(config)
-    if settings.model or not config.get("ASR_AUTODETECT", True):
+    settings = asr.settings_from_config(config.speech.as_config())
+    if settings.model or not config.speech.autodetect:
         return settings if settings.model else None
-    return asr.discover(settings, Path(config["DATA_DIR"]) / "models", assemble=assemble)
+    return asr.discover(settings, Path(config.data_dir) / "models", assemble=assemble)
 
 
-def model_path() -> str | None:
-    settings = speech_settings(assemble=False)
+def model_path(config: Settings) -> str | None:
+    settings = speech_settings(config, assemble=False)
     return settings.model if settings else None
 
 
-def claim(owner: str, *, limit: int = 5) -> list[int]:
+def claim(owner: str, config: Settings, *, limit: int = 5) -> list[int]:
     """Take up to `limit` recordings that wait for work; return their ids."""
     now = clock.now()
     states = [TranscriptionState.WAITING]
-    if model_path():  # a model appeared: the messages left «не расшифровано» get their turn
+    if model_path(config):  # a model appeared: the messages left «не расшифровано» get their turn
         states.append(TranscriptionState.NO_MODEL)
     candidates = db.session.scalars(
         select(Recording.id)
@@ -97,15 +98,15 @@ def claim(owner: str, *, limit: int = 5) -> list[int]:
     return claimed
 
 
-def process(recording_id: int, owner: str) -> Outcome:
+def process(recording_id: int, owner: str, config: Settings) -> Outcome:
     """Download (if needed), transcribe and attach; never raises for a bad recording."""
     recording = db.session.get(Recording, recording_id)
     if recording is None or recording.lease_owner != owner:
         return Outcome(recording_id, TranscriptionState.WAITING, "lease lost")
     try:
         if recording.path is None:
-            _download(recording)
-        _transcribe(recording)
+            _download(recording, config.data_dir)
+        _transcribe(recording, config)
     except Exception as exc:  # the recording's own problem: record it, retry later
         db.session.rollback()
         recording = db.session.get(Recording, recording_id)
@@ -118,7 +119,7 @@ def process(recording_id: int, owner: str) -> Outcome:
     return Outcome(recording.id, recording.state, recording.last_error)
 
 
-def _download(recording: Recording) -> None:
+def _download(recording: Recording, data_dir: str) -> None:
     if not recording.remote_url:
         raise telephony.TelephonyError("the recording has no URL", retryable=False)
     if not telephony.valid_recording_sid(recording.recording_sid):  # it becomes a file name
@@ -130,7 +131,7 @@ def _download(recording: Recording) -> None:
         raise telephony.TelephonyError("the downloaded WAV is cut short")  # retried later
     name = f"{recording.recording_sid}.wav"
     relative = Path("recordings") / str(recording.organization_id) / name
-    target = Path(current_app.config["DATA_DIR"]) / relative
+    target = Path(data_dir) / relative
     target.parent.mkdir(parents=True, exist_ok=True)
     temporary = target.with_suffix(".part")
     temporary.write_bytes(data)
@@ -160,16 +161,16 @@ def forget_remote_copy(recording: Recording) -> bool:
     return True
 
 
-def _transcribe(recording: Recording) -> None:
+def _transcribe(recording: Recording, config: Settings) -> None:
     try:
-        settings = speech_settings()
+        settings = speech_settings(config)
     except bundled.BundleMissing as exc:
         _no_model(recording, str(exc))
         return
     if settings is None:
         _no_model(recording, asr.NO_MODEL_HINT)
         return
-    audio = Path(current_app.config["DATA_DIR"]) / recording.path
+    audio = Path(config.data_dir) / recording.path
     try:
         result = asr.transcribe(audio, settings)
     except asr.ModelUnavailable as exc:
@@ -239,7 +240,7 @@ def _plan_callback(ticket: Ticket) -> None:
 def replay_spool(app: Flask) -> int:
     """Scheduler tick: put what the spool kept into the database; return records imported."""
     with app.app_context():
-        result = tickets.import_spool(app.config["DATA_DIR"])
+        result = tickets.import_spool(settings_of(app).data_dir)
         for ticket_id in result.tickets:
             ticket = db.session.get(Ticket, ticket_id)
             if ticket is not None:
@@ -254,5 +255,7 @@ def replay_spool(app: Flask) -> int:
 def run_pending(app: Flask, *, owner: str | None = None, limit: int = 5) -> list[Outcome]:
     """Scheduler or worker tick: process what is waiting. Safe to run anywhere, any time."""
     owner = owner or worker_name()
+    config = settings_of(app)
     with app.app_context():
-        return [process(recording_id, owner) for recording_id in claim(owner, limit=limit)]
+        return [process(recording_id, owner, config)
+                for recording_id in claim(owner, config, limit=limit)]

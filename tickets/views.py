@@ -11,7 +11,6 @@ from pathlib import Path
 from flask import (
     Blueprint,
     abort,
-    current_app,
     flash,
     redirect,
     render_template,
@@ -21,7 +20,7 @@ from flask import (
 )
 from flask_login import current_user
 
-from core import access, clock, paging, phones, service
+from core import access, clock, paging, phones, service, settings
 from core import ui_text as t
 from core.extensions import db
 from core.models import Organization, User, UserRole
@@ -225,7 +224,7 @@ def recording_audio(ticket_id: int, recording_id: int):
     recording = db.session.get(Recording, recording_id)
     if recording is None or recording.ticket_id != ticket.id or not _playable(recording):
         abort(404)
-    data_dir = Path(current_app.config["DATA_DIR"]).resolve()
+    data_dir = Path(settings.current().data_dir).resolve()
     path = (data_dir / recording.path).resolve()
     if not path.is_relative_to(data_dir) or not path.is_file():
         abort(404)

@@ -20,7 +20,7 @@ from typing import Any
 from sqlalchemy import select
 
 from callbacks import service as callbacks
-from core import phones, service, worktime
+from core import phones, service, settings, worktime
 from core import ui_text as t
 from core.extensions import db
 from core.models import (
@@ -73,7 +73,7 @@ PLANNING_FIELDS = ("timezone", "callback_capacity_per_hour", "callback_mode")
 
 def _replan(org: Organization) -> None:
     """The schedule changed: plan the waiting callbacks again (they must follow it)."""
-    callbacks.schedule_changed(org)
+    callbacks.schedule_changed(org, policy=settings.current().callbacks)
 
 
 # --- organizations ----------------------------------------------------------------------------

@@ -125,7 +125,7 @@ def test_message_transcript_plan_ring_bridge_status_outcome(app, client, phone, 
                                  duration=5.0, engine="vosk", model="test")
 
     monkeypatch.setattr(engine, "transcribe", transcribe)
-    app.config["VOSK_MODEL"] = "test-model"
+    settings.configure(app, VOSK_MODEL="test-model")
     with at(FRIDAY_EVENING + timedelta(minutes=1)):
         ticket_jobs.run_pending(app)
     callback = the(app, Callback)
@@ -300,11 +300,11 @@ def test_a_simulated_day_of_callbacks(app, client, phone, day_log):
                 two, five = (db.session.scalars(select(Callback).join(Ticket).where(
                     Ticket.number == n)).one() for n in (2, 5))
                 service.record_outcome(two.id, CallbackOutcome.VENDOR_SUPPORT, user=operator,
-                                       vendor_reference="SR-20261130-7")
+                                       vendor_reference="SR-20261130-7", policy=policy())
                 service.claim(five.id, operator)
                 service.record_outcome(five.id, CallbackOutcome.DECLINED, user=operator,
                                        decline_reason=DeclineReason.INCORRECT_QUESTION,
-                                       note="Вопрос не относится к электронному журналу")
+                                       note="Вопрос не относится к электронному журналу", policy=policy())
                 say(f"{moment:%a %H:%M}  workspace: №2 -> передано в службу поддержки; "
                     "№5 claimed, declined (incorrect question)")
 
@@ -332,3 +332,10 @@ def test_a_simulated_day_of_callbacks(app, client, phone, day_log):
     assert (report.done, report.unreachable, report.new) == (4, 1, 1)
     assert escalated == [3]  # not reached: still open, due on Tuesday
     assert ivr_prompts.CALLBACK_PLANNED  # the IVR's sentence comes from the plan
+
+
+def policy():
+    """The application's callback policy, as the views and jobs pass it."""
+    from core import settings
+
+    return settings.current().callbacks

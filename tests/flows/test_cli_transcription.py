@@ -5,6 +5,7 @@ import json
 import pytest
 from sqlalchemy import select
 
+from core import settings
 from core.extensions import db
 from helpline.cli import cli
 from tests.conftest import make_wav
@@ -18,7 +19,7 @@ def test_worker_once_transcribes_waiting_messages(demo, vosk_model, tmp_path):
     runner = demo.test_cli_runner()
     runner.invoke(cli, ["call", "--at", "2026-11-28 22:00", "--keys", "1,1",
                         "--message", str(wav)], catch_exceptions=False)
-    demo.config["VOSK_MODEL"] = vosk_model
+    settings.configure(demo, VOSK_MODEL=vosk_model)
     result = runner.invoke(cli, ["worker", "--once"], catch_exceptions=False)
     assert result.exit_code == 0 and "done" in result.output
     with demo.app_context():
@@ -77,7 +78,7 @@ def test_understand_audio_prints_one_line_per_file_in_order(app, whisper_model, 
     first = shared_dir / "audio/voicemails/dev-054.wav"
     second = shared_dir / "audio/ru-speech/8k/voxforge_ru_0031.wav"
     need(first.is_file() and second.is_file(), "no Russian audio in ../shared")
-    app.config.update(ASR_ENGINE="whisper", ASR_MODEL=whisper_model, ASR_CPU_THREADS=2)
+    settings.configure(app, ASR_ENGINE="whisper", ASR_MODEL=whisper_model, ASR_CPU_THREADS=2)
     result = app.test_cli_runner().invoke(
         cli, ["understand", "--audio", str(first), str(second)], catch_exceptions=False)
     assert result.exit_code == 0, result.output
@@ -111,7 +112,7 @@ def test_understand_audio_reports_a_bad_file_and_goes_on(app, tmp_path, monkeypa
         return Transcript("мой номер 8 903 123-45-67", (), 0.9, 1.0, "whisper", "stub")
 
     monkeypatch.setattr(asr, "transcribe", transcribe)
-    app.config.update(ASR_ENGINE="whisper", ASR_MODEL=str(tmp_path))
+    settings.configure(app, ASR_ENGINE="whisper", ASR_MODEL=str(tmp_path))
     result = app.test_cli_runner().invoke(cli, ["understand", "--audio", str(bad), str(good)])
     assert result.exit_code == 1  # one file failed, and says why; the other is understood
     assert "b.wav: error" in result.stderr

@@ -33,7 +33,7 @@ from twilio.request_validator import RequestValidator
 
 from callbacks import jobs as callback_jobs
 from callbacks.models import Callback, CallbackStatus
-from core import telephony
+from core import settings, telephony
 from core.extensions import db
 from simulator import (
     CallSimulator,
@@ -196,7 +196,7 @@ def test_three_hundred_calls_under_faults_lose_nothing(app, app_config, client, 
     done_log = tmp_path / "transcribed.log"
     model = tmp_path / "model"
     model.mkdir()
-    app.config["VOSK_MODEL"] = str(model)
+    settings.configure(app, VOSK_MODEL=str(model))
     media = FlakyMedia(media_dir, seed=13)
     port = FlakyTwilio(media)
     app.extensions["telephony"] = port

@@ -14,6 +14,7 @@ import pytest
 import time_machine
 from sqlalchemy import select
 
+from core import settings
 from core.extensions import db
 from ivr import prompts
 from simulator import Keys, Message, ScriptedCaller
@@ -30,7 +31,7 @@ VOICEMAILS = SHARED / "audio" / "voicemails"
 
 @pytest.fixture
 def whisper_app(app, whisper_model):
-    app.config.update(ASR_ENGINE="whisper", ASR_MODEL=whisper_model, ASR_CPU_THREADS=2)
+    settings.configure(app, ASR_ENGINE="whisper", ASR_MODEL=whisper_model, ASR_CPU_THREADS=2)
     return app
 
 

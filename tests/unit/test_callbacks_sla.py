@@ -8,7 +8,7 @@ import logging
 import socketserver
 import threading
 from datetime import datetime
-from email import policy
+from email import policy as email_policy
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -57,7 +57,7 @@ class SMTPStub:
                         while (chunk := self.rfile.readline()) not in (b".\r\n", b""):
                             data += chunk
                         stub.messages.append((recipients, email.message_from_bytes(
-                            data, policy=policy.default)))
+                            data, policy=email_policy.default)))
                         recipients = []
                         self.reply("250 OK")
                     elif verb == "QUIT":
@@ -100,7 +100,7 @@ def message(org, moment=FRIDAY_EVENING, role="parent", topic="grades"):
         tickets.record_call(sid, org=org, from_number="+79161234567", to_number=None)
         ticket = tickets.open_ticket(org=org, call_sid=sid, caller_number="+79161234567",
                                      role=role, topic=topic)
-        service.request_callback(ticket)
+        service.request_callback(ticket, policy=callback_policy())
         return ticket
 
 
@@ -154,7 +154,7 @@ def test_the_digest_goes_out_once_a_morning(app, school, smtp):
     first = message(school)
     message(school)
     with time_machine.travel(datetime(2026, 11, 30, 9, 5, tzinfo=MSK), tick=False):
-        service.record_outcome(service.active_for(first).id, "resolved")
+        service.record_outcome(service.active_for(first).id, "resolved", policy=callback_policy())
     with time_machine.travel(datetime(2026, 12, 1, 6, 5, tzinfo=MSK), tick=False):
         # 7:00 has come in Omsk (9:05 there), not yet in Moscow.
         assert [r.school for r in jobs.nightly_digest(app)] == ["Гимназия г. Тюкалинска (демо)"]
@@ -177,7 +177,7 @@ def test_the_supervisor_is_told_once_about_an_abusive_caller(app, school, smtp):
     operator = db.session.scalar(select(User).where(User.username == "operator"))
     with time_machine.travel(datetime(2026, 11, 30, 9, 5, tzinfo=MSK), tick=False):
         service.record_outcome(service.active_for(ticket).id, "abusive", user=operator,
-                               note="Нецензурная брань, разговор завершён")
+                               note="Нецензурная брань, разговор завершён", policy=callback_policy())
         assert jobs.retries(app)["abusive_reported"] == 1
         assert jobs.retries(app)["abusive_reported"] == 0
     [(recipients, mail)] = smtp.messages
@@ -187,3 +187,10 @@ def test_the_supervisor_is_told_once_about_an_abusive_caller(app, school, smtp):
     assert "Оператор: Ольга Николаевна Смирнова." in body
     assert "Комментарий оператора: Нецензурная брань, разговор завершён" in body
     assert db.session.get(Ticket, ticket.id).decline_reason == "ethics_violation"
+
+
+def callback_policy():
+    """The application's callback policy, as the views and jobs pass it."""
+    from core import settings
+
+    return settings.current().callbacks
