@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from callbacks import dialer
+from callbacks import dialer, forms
 from callbacks import service as callbacks
 from callbacks.models import AttemptResult, Callback, CallbackOutcome, CallbackStatus
 from core import access, clock, paging, settings
@@ -22,25 +22,13 @@ from core import ui_text as t
 from core.extensions import db
 from core.models import Organization, User, UserRole
 from tickets import history
-from tickets.models import DeclineReason, TranscriptionState
+from tickets.models import TranscriptionState
 
 bp = Blueprint("operator", __name__, url_prefix="/operator")
 
 OPERATOR = UserRole.OPERATOR.value
 TABS = callbacks.QUEUE_TABS
-# The outcome buttons, in the regulations' words, and what the service records for each.
-OUTCOMES: dict[str, tuple[CallbackOutcome, DeclineReason | None]] = {
-    "resolved": (CallbackOutcome.RESOLVED, None),
-    "no_answer": (CallbackOutcome.NO_ANSWER, None),
-    "wrong_number": (CallbackOutcome.WRONG_NUMBER, None),
-    "vendor_support": (CallbackOutcome.VENDOR_SUPPORT, None),
-    "declined_not_enough_information": (CallbackOutcome.DECLINED,
-                                        DeclineReason.NOT_ENOUGH_INFORMATION),
-    "declined_incorrect_question": (CallbackOutcome.DECLINED, DeclineReason.INCORRECT_QUESTION),
-    "ethics_violation": (CallbackOutcome.ABUSIVE, None),
-}
-NOTE_LIMIT = 2000
-REFERENCE_LIMIT = 100  # a vendor's reference
+OUTCOMES = forms.OUTCOMES
 MESSAGE_WORDS = 40  # the first lines of the transcript on the card
 
 
@@ -218,9 +206,10 @@ def call(callback_id: int):
 def postpone(callback_id: int):
     """«Отложить»: 15 minutes, an hour, or the next working day (inside a callback window)."""
     callback = _callback(callback_id)
-    choice = request.form.get("delay", "")
-    if choice not in t.POSTPONE_CHOICES:
-        return _card(callback, error=t.POSTPONE_BAD, status=400)
+    form = forms.PostponeForm()
+    if problem := form.problem():
+        return _card(callback, error=problem, status=400)
+    choice = form.delay.data
     now = clock.now()
     kwargs: dict = {"minutes": float(choice)} if choice.isdigit() else {
         "until": _tomorrow(access.current_org(), now)
@@ -247,16 +236,11 @@ def _tomorrow(org: Organization, now: datetime) -> datetime:
 def outcome(callback_id: int):
     """Record the outcome; «не дозвонились» plans the next attempt (or gives up)."""
     callback = _callback(callback_id)
-    choice = request.form.get("outcome", "")
-    note = (request.form.get("note") or "").strip()
-    reference = (request.form.get("vendor_reference") or "").strip()
+    form = forms.OutcomeForm()
+    choice, note, reference = form.outcome.data, form.note.data, form.vendor_reference.data
     values = {"note": note, "vendor_reference": reference}
-    if choice not in OUTCOMES:
-        return _card(callback, error=t.OUTCOME_BAD, status=400, values=values)
-    for text, limit in ((note, NOTE_LIMIT), (reference, REFERENCE_LIMIT)):
-        if len(text) > limit:
-            return _card(callback, error=t.TOO_LONG.format(limit=limit), status=400,
-                         values=values)
+    if problem := form.problem():
+        return _card(callback, error=problem, status=400, values=values)
     result, reason = OUTCOMES[choice]
     if callbacks.needs_call(callback, result):
         return _card(callback, error=t.OUTCOME_NEEDS_CALL, status=400, values=values)
@@ -288,10 +272,12 @@ def outcome(callback_id: int):
 def assign(callback_id: int):
     """Give the callback to a colleague (or back to the plan)."""
     callback = _callback(callback_id)
-    raw = (request.form.get("assignee") or "").strip()
+    form = forms.AssignForm()
+    if form.problem():
+        return _card(callback, error=t.ASSIGN_BAD, status=400)
     user = None
-    if raw:
-        user = db.session.get(User, int(raw)) if raw.isdigit() and len(raw) < 10 else None
+    if form.assignee.data:
+        user = db.session.get(User, int(form.assignee.data))
         if user is None or not {OPERATOR, UserRole.ADMIN.value} & set(user.roles or ()):
             return _card(callback, error=t.ASSIGN_BAD, status=400)
     try:

@@ -24,14 +24,12 @@ from core import access, clock, paging, phones, service, settings
 from core import ui_text as t
 from core.extensions import db
 from core.models import Organization, User, UserRole
-from tickets import callback_port, casework, history, search
+from tickets import callback_port, casework, forms, history, search
 from tickets import service as tickets
 from tickets.models import DeclineReason, Recording, Ticket, Transcript, TranscriptionState
 
 bp = Blueprint("tickets", __name__, url_prefix="/tickets", template_folder="templates")
 
-TEXT_LIMIT = 5000  # a reply, a note, a transcript correction
-SHORT_LIMIT = 100  # a vendor's reference
 WORKERS = (UserRole.CONSULTANT.value, UserRole.OPERATOR.value)
 CONSULTANT = UserRole.CONSULTANT.value
 WHO_FILTERS = ("all", "mine")
@@ -240,16 +238,6 @@ def recording_audio(ticket_id: int, recording_id: int):
 # --- actions ---------------------------------------------------------------------------------
 
 
-def _text(name: str, limit: int = TEXT_LIMIT) -> tuple[str, str | None]:
-    """The stripped field and a message if it is empty or too long."""
-    value = (request.form.get(name) or "").strip()
-    if not value:
-        return value, "empty"
-    if len(value) > limit:
-        return value, t.TOO_LONG.format(limit=limit)
-    return value, None
-
-
 def _done(ticket: Ticket, message: str, anchor: str = ""):
     flash(message, "success")
     return redirect(url_for("tickets.ticket", ticket_id=ticket.id) + anchor)
@@ -280,12 +268,11 @@ def correct_transcript(ticket_id: int, transcript_id: int):
     transcript = db.session.get(Transcript, transcript_id)
     if transcript is None or transcript.ticket_id != ticket.id:
         abort(404)
-    text, problem = _text("text")
-    if problem:
-        message = t.TRANSCRIPT_EMPTY if problem == "empty" else problem
-        return _page(ticket, error=message, status=400, form="transcript",
-                     values={"text": text})
-    casework.correct_transcript(transcript, text, _who())
+    form = forms.TranscriptForm()
+    if problem := form.problem():
+        return _page(ticket, error=problem, status=400, form="transcript",
+                     values={"text": form.text.data})
+    casework.correct_transcript(transcript, form.text.data, _who())
     return _done(ticket, t.TRANSCRIPT_SAVED, "#transcript")
 
 
@@ -310,11 +297,11 @@ def accept_suggestion(ticket_id: int, field: str):
 @access.roles_required(*WORKERS)
 def add_note(ticket_id: int):
     ticket = _ticket(ticket_id)
-    text, problem = _text("text")
-    if problem:
-        message = t.NOTE_EMPTY if problem == "empty" else problem
-        return _page(ticket, error=message, status=400, form="note", values={"note": text})
-    casework.add_note(ticket, text, _who())
+    form = forms.NoteForm()
+    if problem := form.problem():
+        return _page(ticket, error=problem, status=400, form="note",
+                     values={"note": form.text.data})
+    casework.add_note(ticket, form.text.data, _who())
     return _done(ticket, t.NOTE_ADDED, "#notes")
 
 
@@ -323,12 +310,12 @@ def add_note(ticket_id: int):
 def resolve(ticket_id: int):
     """The reply, which resolves the ticket."""
     ticket = _ticket(ticket_id)
-    reply, problem = _text("reply")
-    if problem:
-        message = t.REPLY_EMPTY if problem == "empty" else problem
-        return _page(ticket, error=message, status=400, form="reply", values={"reply": reply})
+    form = forms.ReplyForm()
+    if problem := form.problem():
+        return _page(ticket, error=problem, status=400, form="reply",
+                     values={"reply": form.reply.data})
     try:
-        casework.resolve(ticket, reply, _who())
+        casework.resolve(ticket, form.reply.data, _who())
     except tickets.TicketError:
         return _refused(ticket)
     return _done(ticket, t.RESOLVED)
@@ -339,13 +326,10 @@ def resolve(ticket_id: int):
 def escalate(ticket_id: int):
     """Pass to the vendor's support: their reference and what the caller was told."""
     ticket = _ticket(ticket_id)
-    reference, ref_problem = _text("reference", SHORT_LIMIT)
-    told, told_problem = _text("told")
-    if ref_problem or told_problem:
-        message = next(
-            (p for p in (ref_problem, told_problem) if p and p != "empty"), t.ESCALATE_EMPTY
-        )
-        return _page(ticket, error=message, status=400, form="escalate",
+    form = forms.EscalateForm()
+    reference, told = form.reference.data, form.told.data
+    if problem := form.problem():
+        return _page(ticket, error=problem, status=400, form="escalate",
                      values={"reference": reference, "told": told})
     try:
         casework.escalate(ticket, reference, told, _who())
@@ -359,17 +343,13 @@ def escalate(ticket_id: int):
 def decline(ticket_id: int):
     """Decline on one of the regulations' grounds."""
     ticket = _ticket(ticket_id)
-    comment = (request.form.get("comment") or "").strip()
-    try:
-        reason = DeclineReason(request.form.get("reason", ""))
-    except ValueError:
-        return _page(ticket, error=t.DECLINE_BAD_REASON, status=400, form="decline",
+    form = forms.DeclineForm()
+    comment = form.comment.data
+    if problem := form.problem():
+        return _page(ticket, error=problem, status=400, form="decline",
                      values={"comment": comment})
-    if len(comment) > TEXT_LIMIT:
-        return _page(ticket, error=t.TOO_LONG.format(limit=TEXT_LIMIT), status=400,
-                     form="decline", values={"comment": comment})
     try:
-        casework.decline(ticket, reason, comment, _who())
+        casework.decline(ticket, DeclineReason(form.reason.data), comment, _who())
     except tickets.TicketError:
         return _refused(ticket)
     return _done(ticket, t.DECLINED)
@@ -380,10 +360,12 @@ def decline(ticket_id: int):
 def assign(ticket_id: int):
     """Give the ticket to a colleague (or to nobody)."""
     ticket = _ticket(ticket_id)
-    raw = (request.form.get("assignee") or "").strip()
+    form = forms.AssignForm()
+    if form.problem():
+        return _page(ticket, error=t.ASSIGN_BAD, status=400, form="assign")
     user = None
-    if raw:
-        user = db.session.get(User, int(raw)) if raw.isdigit() and len(raw) < 10 else None
+    if form.assignee.data:
+        user = db.session.get(User, int(form.assignee.data))
         if user is None or not {*WORKERS, UserRole.ADMIN.value} & set(user.roles or ()):
             return _page(ticket, error=t.ASSIGN_BAD, status=400, form="assign")
     try:

@@ -1,0 +1,75 @@
+"""The pages' forms (Flask-WTF): the same Russian sentence for the same mistake, first one first."""
+
+import pytest
+
+from callbacks import forms as callback_forms
+from core import ui_text as t
+from tickets import forms as ticket_forms
+
+
+def problem(app, form_class, **data):
+    with app.test_request_context("/", method="POST", data=data):
+        form = form_class()
+        return form.problem(), form
+
+
+@pytest.mark.parametrize(("form_class", "name", "empty"), [
+    (ticket_forms.TranscriptForm, "text", t.TRANSCRIPT_EMPTY),
+    (ticket_forms.NoteForm, "text", t.NOTE_EMPTY),
+    (ticket_forms.ReplyForm, "reply", t.REPLY_EMPTY),
+])
+def test_a_text_is_needed_and_has_a_limit(app, form_class, name, empty):
+    assert problem(app, form_class)[0] == empty  # not sent at all
+    assert problem(app, form_class, **{name: "   "})[0] == empty
+    too_long = "я" * (ticket_forms.TEXT_LIMIT + 1)
+    assert problem(app, form_class, **{name: too_long})[0] == t.TOO_LONG.format(limit=5000)
+    found, form = problem(app, form_class, **{name: "  Помогли.  "})
+    assert found is None and form[name].data == "Помогли."
+
+
+def test_escalating_names_a_text_too_long_before_a_missing_one(app):
+    cls = ticket_forms.EscalateForm
+    assert problem(app, cls, reference="SP-1", told="")[0] == t.ESCALATE_EMPTY
+    assert problem(app, cls, reference="", told="")[0] == t.ESCALATE_EMPTY
+    assert problem(app, cls, reference="x" * 101, told="")[0] == t.TOO_LONG.format(limit=100)
+    assert problem(app, cls, reference="SP-1", told="Сказали ждать.")[0] is None
+
+
+def test_declining_needs_one_of_the_regulations_reasons(app):
+    cls = ticket_forms.DeclineForm
+    assert problem(app, cls, reason="because")[0] == t.DECLINE_BAD_REASON
+    assert problem(app, cls, reason=" incorrect_question")[0] == t.DECLINE_BAD_REASON  # exact
+    assert problem(app, cls, reason="incorrect_question", comment="x" * 5001)[0] == (
+        t.TOO_LONG.format(limit=5000))
+    assert problem(app, cls, reason="incorrect_question", comment=" Груб. ")[0] is None
+
+
+@pytest.mark.parametrize("form_class", [ticket_forms.AssignForm, callback_forms.AssignForm])
+@pytest.mark.parametrize(("raw", "ok"), [
+    ("", True), (" 12 ", True), ("12a", False), ("-1", False), ("1234567890", False),
+])
+def test_a_colleague_is_a_short_number_or_nobody(app, form_class, raw, ok):
+    found, form = problem(app, form_class, assignee=raw)
+    assert (found is None) == ok
+    if not ok:
+        assert found == t.ASSIGN_BAD
+    else:
+        assert form.assignee.data == raw.strip()
+
+
+def test_postponing_offers_its_choices_only(app):
+    cls = callback_forms.PostponeForm
+    assert problem(app, cls)[0] == t.POSTPONE_BAD
+    assert problem(app, cls, delay="5")[0] == t.POSTPONE_BAD
+    assert [problem(app, cls, delay=d)[0] for d in t.POSTPONE_CHOICES] == [None] * 3
+
+
+def test_an_outcome_is_checked_before_its_texts(app):
+    cls = callback_forms.OutcomeForm
+    assert problem(app, cls, outcome="great", note="x" * 3000)[0] == t.OUTCOME_BAD
+    assert problem(app, cls, outcome="resolved", note="x" * 2001)[0] == (
+        t.TOO_LONG.format(limit=2000))
+    assert problem(app, cls, outcome="resolved", vendor_reference="x" * 101)[0] == (
+        t.TOO_LONG.format(limit=100))
+    found, form = problem(app, cls, outcome="resolved", note=" Всё хорошо ")
+    assert found is None and form.note.data == "Всё хорошо"
