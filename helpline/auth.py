@@ -37,6 +37,8 @@ from flask_wtf.csrf import CSRFError, CSRFProtect
 from sqlalchemy import func, select
 from werkzeug.exceptions import HTTPException
 from werkzeug.security import check_password_hash, generate_password_hash
+from wtforms import IntegerField, StringField
+from wtforms.validators import InputRequired, Length
 
 from core import clock, phones, service
 from core import ui_text as t
@@ -48,6 +50,7 @@ from core.access import (
     format_when_iso,
 )
 from core.extensions import db
+from core.forms import Form, strip
 from core.models import AuditEvent, Organization, User, UserRole
 
 bp = Blueprint("auth", __name__)
@@ -66,6 +69,21 @@ FAILURES_PER_ADDRESS = 20  # one address guessing many names: refused until the 
 MAX_DELAY = timedelta(minutes=15)
 USUAL_ADDRESS_DAYS = 90  # an address the user signed in from lately is «their usual one»
 FIELD_LIMIT = 200
+
+
+class LoginForm(Form):
+    """The sign-in form: a name and a password, both needed; over-long input is cut."""
+
+    username = StringField(filters=[strip, lambda v: v[:64]],
+                           validators=[Length(min=1, message=t.LOGIN_EMPTY)])
+    password = StringField(filters=[lambda v: (v if isinstance(v, str) else "")[:FIELD_LIMIT]],
+                           validators=[Length(min=1, message=t.LOGIN_EMPTY)])
+
+
+class OrganizationForm(Form):
+    """A regional admin's choice of school: its id."""
+
+    organization_id = IntegerField(validators=[InputRequired(t.ORGANIZATION_UNKNOWN)])
 
 
 @lru_cache(maxsize=4)
@@ -166,10 +184,10 @@ def login():
         return redirect(home_url())
     if request.method == "GET":
         return render_template("login.html", username="", next=_safe_next())
-    username = (request.form.get("username") or "").strip()[:64]
-    password = (request.form.get("password") or "")[:FIELD_LIMIT]
+    form = LoginForm()
+    username, password = form.username.data, form.password.data
     address = request.remote_addr or "-"
-    if not username or not password:
+    if form.problem():
         return _login_refused(t.LOGIN_EMPTY, username, 400)
     wait = _wait_before_next_try(username, address)
     if wait > 0:
@@ -313,11 +331,10 @@ def switch_organization():
     """A regional admin picks the school to work in."""
     if not current_user.is_regional:
         abort(403)
-    try:
-        org_id = int(request.form.get("organization_id", ""))
-    except ValueError:
+    form = OrganizationForm()
+    if form.problem():
         return bad_request(t.ORGANIZATION_UNKNOWN)
-    org = db.session.get(Organization, org_id)
+    org = db.session.get(Organization, form.organization_id.data)
     if org is None:
         return bad_request(t.ORGANIZATION_UNKNOWN)
     remember_organization(org)

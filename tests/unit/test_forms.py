@@ -73,3 +73,22 @@ def test_an_outcome_is_checked_before_its_texts(app):
         t.TOO_LONG.format(limit=100))
     found, form = problem(app, cls, outcome="resolved", note=" Всё хорошо ")
     assert found is None and form.note.data == "Всё хорошо"
+
+
+def test_sign_in_needs_both_fields_and_cuts_long_input(app):
+    from helpline.auth import LoginForm
+
+    assert problem(app, LoginForm, username="  ", password="x")[0] == t.LOGIN_EMPTY
+    assert problem(app, LoginForm, username="anna")[0] == t.LOGIN_EMPTY
+    found, form = problem(app, LoginForm, username=" " + "a" * 70, password=" " + "p" * 300)
+    assert found is None
+    assert form.username.data == "a" * 64 and form.password.data == (" " + "p" * 300)[:200]
+
+
+def test_the_school_choice_is_an_id(app):
+    from helpline.auth import OrganizationForm
+
+    assert problem(app, OrganizationForm)[0] == t.ORGANIZATION_UNKNOWN
+    assert problem(app, OrganizationForm, organization_id="12a")[0] is not None
+    found, form = problem(app, OrganizationForm, organization_id="12")
+    assert found is None and form.organization_id.data == 12
