@@ -26,7 +26,7 @@ from callbacks.models import (
 )
 from core import clock, phones, russian, telephony, worktime
 from core import service as org_service
-from core.extensions import db
+from core.extensions import db, rowcount
 from core.models import CallbackMode, DutyKind, Organization, User
 from core.settings import CallbackSettings
 from tickets.models import Ticket
@@ -39,7 +39,7 @@ MACHINE_PREFIXES = ("machine", "fax")
 
 def is_machine(answered_by: str | None) -> bool:
     """Tell whether Twilio's AnsweredBy means an answering machine or a fax."""
-    return bool(answered_by) and answered_by.startswith(MACHINE_PREFIXES)
+    return answered_by is not None and answered_by.startswith(MACHINE_PREFIXES)
 
 
 def school_number(org: Organization) -> str | None:
@@ -111,7 +111,7 @@ def ring(callback_id: int, *, base_url: str, policy: CallbackSettings,
     if (callback is None or callback.status != CallbackStatus.PLANNED or callback.manual
             or callback.planned_at is None or callback.planned_at > now):
         return None
-    org = db.session.get(Organization, callback.organization_id)
+    org = db.session.get_one(Organization, callback.organization_id)
     ticket = callback.ticket
     if not ticket.is_open:
         service.cancel_for_ticket(ticket)
@@ -143,14 +143,14 @@ def ring(callback_id: int, *, base_url: str, policy: CallbackSettings,
     operator = _operator(callback, on_duty, now, policy)
     if operator is None:
         return None  # everyone on duty is on a call: the next tick tries again
-    won = db.session.execute(
+    won = rowcount(db.session.execute(
         update(Callback)
         .where(Callback.id == callback.id, Callback.status == CallbackStatus.PLANNED,
                Callback.manual.is_(False))
         .values(status=CallbackStatus.DIALING, claimed_at=now, claimed_by_id=None,
                 operator_id=operator.id, updated_at=now)
         .execution_options(synchronize_session=False)
-    ).rowcount == 1
+    )) == 1
     if not won:
         db.session.rollback()
         return None  # another scheduler or an operator took it
@@ -182,7 +182,7 @@ def start_call(callback_id: int, user: User, *, base_url: str,
         raise service.CallbackError("claim the callback first")
     if service.open_attempt(callback) is not None:
         raise service.CallbackError("a call is already under way")
-    org = db.session.get(Organization, callback.organization_id)
+    org = db.session.get_one(Organization, callback.organization_id)
     attempt = CallbackAttempt(callback_id=callback.id, operator_id=user.id, mode="manual",
                               status="queued", started_at=clock.now())
     db.session.add(attempt)
@@ -203,10 +203,13 @@ def _operator(callback: Callback, on_duty: list[User], now: datetime,
 
 def _place(attempt: CallbackAttempt, callback: Callback, org: Organization,
            operator: User, *, base_url: str, policy: CallbackSettings) -> CallbackAttempt:
+    phone = operator.phone
+    if phone is None:  # never: both callers ring only operators with a number
+        raise service.CallbackError("the operator has no phone number to ring")
     try:
         sid = telephony.get().place_call(
-            to=operator.phone,
-            from_=school_number(org) or operator.phone,
+            to=phone,
+            from_=school_number(org) or phone,
             url=webhook_url(base_url, "whisper", attempt=attempt.id),
             status_callback=webhook_url(base_url, "status", attempt=attempt.id, leg="operator"),
             timeout=policy.operator_ring_seconds,
@@ -301,7 +304,7 @@ def operator_answered(attempt_id: int | None, *, call_sid: str | None,
 def whisper_lines(callback: Callback, policy: CallbackSettings) -> list[str]:
     """The whisper: ticket number, who called, topic, class, the first words of the message."""
     ticket = callback.ticket
-    org = db.session.get(Organization, callback.organization_id)
+    org = db.session.get_one(Organization, callback.organization_id)
     roles = {r.code: r.name for r in org.roles}
     topics = {t.code: t.name for t in org.topics}
     role, topic = roles.get(ticket.role or ""), topics.get(ticket.topic or "")
@@ -369,7 +372,7 @@ def operator_chose(attempt_id: int | None, digit: str, *,
             return Closing((prompts.NO_NUMBER,))
         attempt.bridged_at = attempt.bridged_at or now
         db.session.commit()
-        org = db.session.get(Organization, callback.organization_id)
+        org = db.session.get_one(Organization, callback.organization_id)
         log.info("callback %s: connecting operator to %s", callback.id,
                  phones.mask(callback.phone))
         return Bridge(attempt.id, callback.phone, school_number(org))
@@ -506,12 +509,13 @@ def caller_outcome_lines(attempt_id: int | None) -> tuple[str, ...]:
     if attempt is None:
         return (prompts.NOT_CURRENT,)
     callback = attempt.callback
-    org = db.session.get(Organization, callback.organization_id)
+    org = db.session.get_one(Organization, callback.organization_id)
     lines = [prompts.CALLER_NOT_REACHED]
     if callback.status == CallbackStatus.UNREACHABLE:
         lines.append(prompts.ATTEMPTS_EXHAUSTED)
-    elif callback.status == CallbackStatus.PLANNED and callback.planned_at is not None:
-        local = service.promise_time(callback, org)
+    elif callback.status == CallbackStatus.PLANNED and (
+        local := service.promise_time(callback, org)  # None when it has no planned time
+    ) is not None:
         today = clock.now().astimezone(local.tzinfo).date()
         lines.append(prompts.RETRY_PLANNED.format(when=russian.say_when(local, today=today)))
     return tuple(lines)
@@ -569,12 +573,12 @@ def recover(*, policy: CallbackSettings, now: datetime | None = None) -> int:
 def _claim_sms(status, row) -> bool:
     """Move one row's SMS from "pending" to "sending"; True when this process won it (each
     SMS is sent once, however many schedulers tick)."""
-    won = db.session.execute(
+    won = rowcount(db.session.execute(
         update(status.class_)
         .where(row, status == "pending")
         .values({status: "sending"})
         .execution_options(synchronize_session=False)
-    ).rowcount == 1
+    )) == 1
     db.session.commit()
     return won
 
@@ -587,11 +591,11 @@ def send_pending_sms() -> int:
     ).all():
         if not _claim_sms(Callback.sms_status, Callback.id == callback_id):
             continue
-        callback = db.session.get(Callback, callback_id)
-        org = db.session.get(Organization, callback.organization_id)
+        callback = db.session.get_one(Callback, callback_id)
+        org = db.session.get_one(Organization, callback.organization_id)
         body = sms_text(callback, org)
         try:
-            telephony.get().send_sms(to=callback.phone, from_=school_number(org) or "",
+            telephony.get().send_sms(to=callback.phone or "", from_=school_number(org) or "",
                                      body=body)
         except telephony.TelephonyError as exc:
             callback.sms_status = "pending" if exc.retryable else "failed"
@@ -613,11 +617,11 @@ def send_confirmations() -> int:
     ).all():
         if not _claim_sms(Ticket.confirmation_sms, Ticket.id == ticket_id):
             continue
-        ticket = db.session.get(Ticket, ticket_id)
-        org = db.session.get(Organization, ticket.organization_id)
+        ticket = db.session.get_one(Ticket, ticket_id)
+        org = db.session.get_one(Organization, ticket.organization_id)
         to = ticket.callback_number or ticket.caller_number
         try:
-            telephony.get().send_sms(to=to, from_=school_number(org) or "",
+            telephony.get().send_sms(to=to or "", from_=school_number(org) or "",
                                      body=confirmation_text(ticket, org))
         except telephony.TelephonyError as exc:
             ticket.confirmation_sms = "pending" if exc.retryable else "failed"

@@ -18,7 +18,7 @@ from callbacks import dialer, notify, prompts, service
 from callbacks.models import Callback, CallbackOutcome, CallbackStatus
 from core import clock, russian
 from core import service as org_service
-from core.extensions import db
+from core.extensions import db, rowcount
 from core.models import AuditEvent, Organization, User, UserRole
 from core.settings import SmtpSettings
 from core.settings import of as settings_of
@@ -67,7 +67,7 @@ def plan_missing_callbacks(app: Flask, *, limit: int = 200) -> list[int]:
         planned = []
         for ticket_id in ticket_ids:
             try:
-                service.request_callback(db.session.get(Ticket, ticket_id), policy=policy)
+                service.request_callback(db.session.get_one(Ticket, ticket_id), policy=policy)
             except Exception:  # one broken ticket must not stop the others
                 db.session.rollback()
                 log.exception("ticket %s: planning its callback failed", ticket_id)
@@ -111,7 +111,7 @@ def report_abusive(smtp: SmtpSettings) -> int:
                                Callback.id.not_in(reported))
     ).all()
     for callback in pending:
-        org = db.session.get(Organization, callback.organization_id)
+        org = db.session.get_one(Organization, callback.organization_id)
         recorded = db.session.scalar(
             select(AuditEvent).where(AuditEvent.action == "callback.outcome",
                                      AuditEvent.object_id == callback.id)
@@ -152,19 +152,19 @@ def sla_watch(app: Flask) -> list[int]:
         ).all()
         escalated = []
         for ticket_id in candidates:
-            won = db.session.execute(
+            won = rowcount(db.session.execute(
                 update(Ticket)
                 .where(Ticket.id == ticket_id, Ticket.sla_escalated.is_(False))
                 .values(sla_escalated=True)
                 .execution_options(synchronize_session=False)
-            ).rowcount == 1
+            )) == 1
             if not won:
                 db.session.rollback()
                 continue
-            ticket = db.session.get(Ticket, ticket_id)
+            ticket = db.session.get_one(Ticket, ticket_id)
             org_service.audit("ticket.sla_escalated", "ticket", ticket.id,
                               organization_id=ticket.organization_id,
-                              due=ticket.sla_due_at.isoformat())
+                              due=ticket.sla_due_at.isoformat() if ticket.sla_due_at else None)
             db.session.commit()
             escalated.append(ticket.id)
             _tell_about_sla(ticket, config.smtp)
@@ -172,7 +172,10 @@ def sla_watch(app: Flask) -> list[int]:
 
 
 def _tell_about_sla(ticket: Ticket, smtp: SmtpSettings) -> None:
-    org = db.session.get(Organization, ticket.organization_id)
+    if ticket.sla_due_at is None:  # never: only tickets with a due instant are watched
+        return
+    due = ticket.sla_due_at
+    org = db.session.get_one(Organization, ticket.organization_id)
     zone = ZoneInfo(org.timezone)
     topics = {t.code: t.name for t in org.topics}
     callback = service.active_for(ticket)
@@ -182,10 +185,10 @@ def _tell_about_sla(ticket: Ticket, smtp: SmtpSettings) -> None:
     else:
         state = service.ticket_label(ticket) or "не запланирован"
     subject = prompts.SLA_SUBJECT.format(number=ticket.number,
-                                         when=_say_moment(ticket.sla_due_at.astimezone(zone)))
+                                         when=_say_moment(due.astimezone(zone)))
     body = prompts.SLA_BODY.format(
         number=ticket.number, school=org.name,
-        when=_say_moment(ticket.sla_due_at.astimezone(zone)),
+        when=_say_moment(due.astimezone(zone)),
         topic=topics.get(ticket.topic or "", "не выбрана"),
         created=_say_moment(ticket.created_at.astimezone(zone)),
         callback=state,
@@ -204,12 +207,12 @@ def staff_emails(org: Organization, ticket: Ticket | None = None,
     people = db.session.scalars(
         select(User).where(User.active.is_(True), User.email.is_not(None))
     ).all()
-    emails = []
+    emails: list[str] = []
     for user in people:
         ours = user.organization_id == org.id and any(user.has_role(r) for r in roles)
         regional = user.is_regional and UserRole.ADMIN in roles
         assignee = ticket is not None and user.id == ticket.assignee_id
-        if ours or regional or assignee:
+        if (ours or regional or assignee) and user.email is not None:  # the query says so
             emails.append(user.email)
     return emails
 

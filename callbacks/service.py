@@ -36,7 +36,7 @@ from callbacks.models import (
 from callbacks.ticket_reads import TicketCallbacks
 from core import clock, service
 from core import settings as core_settings
-from core.extensions import db
+from core.extensions import db, rowcount
 from core.models import Organization, User, UserRole
 from core.settings import CallbackSettings
 from tickets import callback_port
@@ -82,10 +82,10 @@ def request_callback(ticket: Ticket, *, policy: CallbackSettings,
     lock) is held for a few statements, never across planning; a concurrent change of the
     same slots sends the request round again, and the last try plans under the lock.
     """
-    callback = active_for(ticket)
-    if callback is not None:
-        return callback
-    org = db.session.get(Organization, ticket.organization_id)
+    existing = active_for(ticket)
+    if existing is not None:
+        return existing
+    org = db.session.get_one(Organization, ticket.organization_id)
     for attempt in range(PLACEMENT_TRIES + 1):
         locked = attempt >= PLACEMENT_TRIES - 1
         if locked:
@@ -163,11 +163,13 @@ def _placement(org: Organization, now: datetime, callback: Callback, ticket: Tic
     # Every waiting callback's slot is taken: two columns per row, nothing else.
     for operator, at in db.session.execute(
             select(Callback.operator_id, Callback.planned_at).where(*waiting)):
-        plan.take(operator, at)
+        if at is not None:  # always: waiting callbacks are planned at or after now
+            plan.take(operator, at)
     held: dict = {}
     before: dict[int, datetime | None] = {}
     if displace:  # only those ranked after this one may give way: usually none
         sla, created, ident = rank
+        later: ColumnElement[bool]
         if sla == FAR_FUTURE:
             later, same = false(), Ticket.sla_due_at.is_(None)
         else:
@@ -232,13 +234,13 @@ def _apply_placement(placement: Placement, callback: Callback, *, check: bool = 
                   {"planned_at": slot.at, "window_start": slot.window_start,
                    "window_end": slot.window_end, "operator_id": slot.operator_id,
                    "at_risk": slot.at_risk})
-        moved = db.session.execute(
+        moved = rowcount(db.session.execute(
             update(Callback)
             .where(Callback.id == key, Callback.status == CallbackStatus.PLANNED,
                    Callback.planned_at == placement.before[key])
             .values(updated_at=clock.now(), **values)
             .execution_options(synchronize_session=False)
-        ).rowcount
+        ))
         if moved != 1:
             break
     return True
@@ -249,7 +251,7 @@ def place(callback: Callback, now: datetime, *, policy: CallbackSettings) -> Non
 
     Planned under the organization's lock, but only this callback and those it displaces.
     """
-    org = db.session.get(Organization, callback.organization_id)
+    org = db.session.get_one(Organization, callback.organization_id)
     _lock(org.id)
     callback.planned_at = None
     db.session.flush()
@@ -659,13 +661,13 @@ def claim(callback_id: int, user: User) -> Callback | None:
         return None
     _same_org(callback, user)
     now = clock.now()
-    won = db.session.execute(
+    won = rowcount(db.session.execute(
         update(Callback)
         .where(Callback.id == callback_id, Callback.status == CallbackStatus.PLANNED)
         .values(status=CallbackStatus.DIALING, claimed_by_id=user.id, claimed_at=now,
                 updated_at=now)
         .execution_options(synchronize_session=False)
-    ).rowcount == 1
+    )) == 1
     if won:
         service.audit("callback.claimed", "callback", callback_id,
                       organization_id=callback.organization_id, actor=user.username,
@@ -870,13 +872,13 @@ def cancel_for_ticket(ticket: Ticket, *, actor: str = "system",
         select(Callback).where(Callback.ticket_id == ticket.id,
                                Callback.status.in_(ACTIVE_STATUSES))
     ).all():
-        won = db.session.execute(
+        won = rowcount(db.session.execute(
             update(Callback)
             .where(Callback.id == callback.id, Callback.status.in_(ACTIVE_STATUSES))
             .values(status=CallbackStatus.CANCELLED, outcome=str(CallbackOutcome.CANCELLED),
                     closed_at=now, updated_at=now, claimed_by_id=None, claimed_at=None)
             .execution_options(synchronize_session=False)
-        ).rowcount == 1
+        )) == 1
         if not won:
             continue
         ended += 1
@@ -974,12 +976,12 @@ def close_open_attempts(callback: Callback, result: AttemptResult) -> None:
 
 def finish_attempt(attempt: CallbackAttempt, result: AttemptResult, now: datetime) -> bool:
     """Settle the attempt once: True for the one caller whose UPDATE matched."""
-    won = db.session.execute(
+    won = rowcount(db.session.execute(
         update(CallbackAttempt)
         .where(CallbackAttempt.id == attempt.id, CallbackAttempt.result.is_(None))
         .values(result=str(result))
         .execution_options(synchronize_session=False)
-    ).rowcount == 1
+    )) == 1
     if won:
         db.session.refresh(attempt)
         if attempt.ended_at is None and result != AttemptResult.CONNECTED:
@@ -1045,7 +1047,7 @@ def to_queue(callback: Callback) -> None:
 def _pin(callback: Callback, earliest: datetime, now: datetime,
          policy: CallbackSettings) -> None:
     """Put the callback at the first moment of a callback window at or after earliest."""
-    org = db.session.get(Organization, callback.organization_id)
+    org = db.session.get_one(Organization, callback.organization_id)
     plan = _planner(org, now, policy)
     slot = plan.first_open(earliest, _request(callback, org, earliest))
     callback.status = CallbackStatus.PLANNED

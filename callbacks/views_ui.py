@@ -58,7 +58,7 @@ def _filters(org: Organization) -> tuple[str, str, str]:
 
 def _queue_context() -> dict:
     """One page of one tab, the tab counts in one aggregate, the first words in one query."""
-    org = access.current_org()
+    org = access.require_org()
     tab, role, topic = _filters(org)
     number = paging.page_number()
     now = clock.now()
@@ -105,7 +105,7 @@ def next_callback():
     """«N»: the card of the next callback to make, or the queue when there is none."""
     raw = request.args.get("after", "")
     after = int(raw) if raw.isdigit() and len(raw) < 10 else None
-    callback = callbacks.next_due(access.current_org(), current_user._get_current_object(),
+    callback = callbacks.next_due(access.require_org(), current_user._get_current_object(),
                                   policy=settings.current().callbacks, after=after)
     if callback is None:
         flash(t.NEXT_NONE, "info")
@@ -125,7 +125,7 @@ def queue_fragment():
 
 def _callback(callback_id: int) -> Callback:
     """The callback if it belongs to the user's organization; anything else is a 404."""
-    callback = callbacks.get(access.current_org().id, callback_id)
+    callback = callbacks.get(access.require_org().id, callback_id)
     if callback is None:
         abort(404)
     return callback
@@ -139,7 +139,7 @@ def card(callback_id: int):
 
 def _card(callback: Callback, *, error: str | None = None, status: int = 200,
           values: dict | None = None):
-    org = access.current_org()
+    org = access.require_org()
     ticket = callback.ticket
     recording = next(
         (r for r in reversed(ticket.recordings)
@@ -212,7 +212,7 @@ def postpone(callback_id: int):
     choice = form.delay.data
     now = clock.now()
     kwargs: dict = {"minutes": float(choice)} if choice.isdigit() else {
-        "until": _tomorrow(access.current_org(), now)
+        "until": _tomorrow(access.require_org(), now)
     }
     try:
         callbacks.postpone(callback.id, policy=settings.current().callbacks,

@@ -57,6 +57,14 @@ def current_org() -> Organization | None:
     return org
 
 
+def require_org() -> Organization:
+    """The user's organization, in a view that needs one (roles_required has checked it)."""
+    org = current_org()
+    if org is None:
+        abort(404)
+    return org
+
+
 def actor() -> dict:
     """Who is acting, as the service layer's audit() takes it."""
     return {"actor": current_user.username, "user_id": current_user.id}

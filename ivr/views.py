@@ -6,7 +6,7 @@ import hmac
 import logging
 from collections.abc import Callable
 from functools import wraps
-from typing import Concatenate, ParamSpec
+from typing import Concatenate, ParamSpec, TypedDict
 
 from flask import Blueprint, Response, request, send_file, url_for
 from twilio.twiml.voice_response import VoiceResponse
@@ -491,6 +491,16 @@ def _prepend(say: twiml.Speaker, response, key: str, **params):
 # --- callbacks from Twilio: status and recordings ---------------------------------------------
 
 
+class RecordingStatus(TypedDict):
+    """A recording status callback, as tickets.attach_recording and the spool take it."""
+
+    call_sid: str
+    recording_sid: str
+    url: str | None
+    status: str
+    duration: int | None
+
+
 @bp.post("/recording-status")
 @status_callback
 @twilio_only
@@ -507,7 +517,7 @@ def recording_status():
     if not telephony.valid_recording_sid(sid):
         log.warning("recording status with a malformed RecordingSid for call %s", call_sid)
         return "", 400
-    fields = {
+    fields: RecordingStatus = {
         "call_sid": call_sid, "recording_sid": sid, "url": _form("RecordingUrl", 500) or None,
         "status": _form("RecordingStatus", 20) or "completed",
         "duration": webhooks.small_number(_form("RecordingDuration", 10)),
@@ -547,7 +557,8 @@ def simulator_recording(sid: str):
     """Serve a simulator recording, as Twilio serves RecordingUrl (local telephony only)."""
     port = telephony.get()
     sid = sid.removesuffix(".wav")
-    if not settings.current().local or not telephony.valid_recording_sid(sid):
+    if (not settings.current().local or not isinstance(port, telephony.LocalTelephony)
+            or not telephony.valid_recording_sid(sid)):
         raise NotFound()
     auth = request.authorization
     token = settings.current().webhook_auth_token

@@ -85,7 +85,7 @@ def inbox_counts(org_id: int, *, now: datetime | None = None,
         tab: db.session.scalar(
             select(func.count()).select_from(
                 _tab_query(org_id, tab, now, assignee_id).subquery())
-        )
+        ) or 0
         for tab in INBOX_TABS
     }
 
@@ -200,7 +200,7 @@ def accept_suggestion(ticket: Ticket, field: str, who: Actor) -> str:
     elif field == "class":
         previous, ticket.student_class = ticket.student_class, value[:8]
     else:
-        org = db.session.get(Organization, ticket.organization_id)
+        org = db.session.get_one(Organization, ticket.organization_id)
         if value not in {t.code for t in org.topics}:
             raise ValueError(f"unknown topic {value!r}")
         previous, ticket.topic = ticket.topic, value

@@ -76,12 +76,12 @@ def caller_history(ticket: Ticket, *extra_numbers: str | None, limit: int = LIMI
         elif call.outcome != "ringing" or call.ended_at is not None:
             entries.append(_call_entry(call, names))
     for other in others:
-        call = calls_by_ticket.get(other.id)
-        state = (call.state or {}) if call is not None else {}
+        first = calls_by_ticket.get(other.id)
+        state = (first.state or {}) if first is not None else {}
         entries.append(Entry(
-            at=other.created_at, ticket=other, call=call,
+            at=other.created_at, ticket=other, call=first,
             words=" ".join(texts.get(other.id, "").split()[:SNIPPET_WORDS]),
-            taken_by=names.get(state.get("answered_by")),
+            taken_by=_taker(names, state),
             talk_seconds=state.get("talk_seconds"),
         ))
     entries.sort(key=lambda e: e.at, reverse=True)
@@ -90,5 +90,11 @@ def caller_history(ticket: Ticket, *extra_numbers: str | None, limit: int = LIMI
 
 def _call_entry(call: Call, names: dict[int, str]) -> Entry:
     state = call.state or {}
-    return Entry(at=call.started_at, call=call, taken_by=names.get(state.get("answered_by")),
+    return Entry(at=call.started_at, call=call, taken_by=_taker(names, state),
                  talk_seconds=state.get("talk_seconds"))
+
+
+def _taker(names: dict[int, str], state: dict) -> str | None:
+    """The name of the consultant who answered the call, if one did."""
+    user_id = state.get("answered_by")
+    return names.get(user_id) if isinstance(user_id, int) else None

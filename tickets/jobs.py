@@ -19,7 +19,7 @@ from flask import Flask
 from sqlalchemy import or_, select, update
 
 from core import clock, telephony
-from core.extensions import db
+from core.extensions import db, rowcount
 from core.settings import Settings
 from core.settings import of as settings_of
 from tickets import service as tickets
@@ -91,7 +91,7 @@ def claim(owner: str, config: Settings, *, limit: int = 5) -> list[int]:
             .values(lease_owner=owner, lease_until=now + LEASE)
         )
         db.session.commit()
-        if result.rowcount == 1:
+        if rowcount(result) == 1:
             claimed.append(recording_id)
             if len(claimed) == limit:
                 break
@@ -109,11 +109,11 @@ def process(recording_id: int, owner: str, config: Settings) -> Outcome:
         _transcribe(recording, config)
     except Exception as exc:  # the recording's own problem: record it, retry later
         db.session.rollback()
-        recording = db.session.get(Recording, recording_id)
+        recording = db.session.get_one(Recording, recording_id)
         _failed(recording, exc)
     finally:
-        recording = db.session.get(Recording, recording_id)
-        if recording is not None and recording.lease_owner == owner:
+        recording = db.session.get_one(Recording, recording_id)
+        if recording.lease_owner == owner:
             recording.lease_owner, recording.lease_until = None, None
             db.session.commit()
     return Outcome(recording.id, recording.state, recording.last_error)
@@ -162,6 +162,8 @@ def forget_remote_copy(recording: Recording) -> bool:
 
 
 def _transcribe(recording: Recording, config: Settings) -> None:
+    if recording.path is None:  # _download stores the file or raises
+        raise ValueError(f"recording {recording.id} has no audio file")
     try:
         settings = speech_settings(config)
     except bundled.BundleMissing as exc:
@@ -226,7 +228,7 @@ def attach_transcript(recording: Recording, data: dict) -> Transcript:
     recording.last_error = None
     recording.next_attempt_at = None
 
-    ticket = db.session.get(Ticket, recording.ticket_id)
+    ticket = db.session.get_one(Ticket, recording.ticket_id)
     tickets.suggest(ticket, data["text"], words=data["words"])
     _plan_callback(ticket)
     return transcript

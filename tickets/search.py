@@ -15,9 +15,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import cache, lru_cache
+from typing import Any
 
 import pymorphy3
-from sqlalchemy import DDL, Select, event, func, inspect, or_, select, text
+from sqlalchemy import DDL, ColumnElement, Select, event, func, inspect, or_, select, text
 from sqlalchemy.orm import Session
 
 from core import phones
@@ -169,7 +170,7 @@ def _changed(obj, fields: tuple[str, ...]) -> bool:
 
 def _touched_tickets(session: Session) -> set[int]:
     """Tickets whose document the pending changes make stale."""
-    ids: set[int] = set()
+    ids: set[int | None] = set()
     for obj in list(session.new) + list(session.dirty) + list(session.deleted):
         if isinstance(obj, Ticket):
             if obj in session.new or (obj in session.dirty and _changed(obj, TICKET_FIELDS)):
@@ -290,11 +291,11 @@ def _tsquery(query_words: tuple[str, ...]):
     groups = []
     for word in query_words:
         forms = [func.plainto_tsquery(config, form) for form in lemmas_of(word)]
-        group = forms[0]
+        group: ColumnElement[Any] = forms[0]
         for form in forms[1:]:
             group = group.op("||")(form)
         groups.append(group)
-    combined = groups[0]
+    combined: ColumnElement[Any] = groups[0]
     for group in groups[1:]:
         combined = combined.op("&&")(group)
     return combined

@@ -163,7 +163,8 @@ def calls_of(ticket_ids: list[int]) -> dict[int, list[Call]]:
         for call in db.session.scalars(
             select(Call).where(Call.ticket_id.in_(ticket_ids)).order_by(Call.started_at, Call.id)
         ):
-            found[call.ticket_id].append(call)
+            if call.ticket_id is not None:  # always: the query asks for these tickets
+                found[call.ticket_id].append(call)
     return found
 
 
@@ -316,7 +317,7 @@ def suggest(ticket: Ticket, text: str, *, words: list[dict] | None = None) -> di
     text no longer says is no longer suggested. They sit beside the caller's own menu
     choices and never overwrite them.
     """
-    org = db.session.get(Organization, ticket.organization_id)
+    org = db.session.get_one(Organization, ticket.organization_id)
     facts = extract(text or "", service.topic_keywords(org), words=words)
     kept = {k: v for k, v in (ticket.suggestions or {}).items()
             if k not in ("phone", "class", "topic", "abusive", "low_confidence", "phone_differs")}
@@ -393,7 +394,7 @@ def _ticket_for_orphan(call_sid: str, url: str | None, recording_sid: str,
             store_minimal(data_dir=data_dir, call_sid=call_sid, to_number=None,
                           from_number=None, recording_url=url, recording_sid=recording_sid)
         return None
-    org = db.session.get(Organization, call.organization_id)
+    org = db.session.get_one(Organization, call.organization_id)
     try:
         return open_ticket(
             org=org, call_sid=call_sid, caller_number=call.from_number, role=call.role,

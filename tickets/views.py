@@ -7,6 +7,7 @@ again with a Russian message and HTTP 400 when the input is wrong; nothing is ch
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from flask import (
     Blueprint,
@@ -41,7 +42,7 @@ def _who() -> casework.Actor:
 
 def _ticket(ticket_id: int) -> Ticket:
     """The ticket if it belongs to the user's organization; any other ticket is a 404."""
-    ticket = tickets.get(access.current_org().id, ticket_id)
+    ticket = tickets.get(access.require_org().id, ticket_id)
     if ticket is None:
         abort(404)
     return ticket
@@ -63,7 +64,7 @@ def _consultant_only() -> None:
 @access.roles_required(*WORKERS)
 def inbox():
     """New, in progress, overdue and closed tickets, with counts."""
-    org = access.current_org()
+    org = access.require_org()
     tab = request.args.get("tab", "new")
     if tab not in casework.INBOX_TABS:
         tab = "new"
@@ -100,7 +101,7 @@ def inbox():
 @access.roles_required(*WORKERS)
 def search_page():
     """Search the school's tickets by phone number, ticket number, name or words."""
-    org = access.current_org()
+    org = access.require_org()
     query = (request.args.get("q") or "").strip()[: search.QUERY_LIMIT]
     rows = search.search(org.id, query) if query else []
     return render_template(
@@ -134,7 +135,7 @@ def ticket(ticket_id: int):
 def _page(ticket: Ticket, *, error: str | None = None, status: int = 200, form: str = "",
           values: dict | None = None):
     """The ticket page; on bad input, shown again with the message next to the form."""
-    org = access.current_org()
+    org = access.require_org()
     transcript = casework.latest_transcript(ticket)
     corrected_by = (
         db.session.get(User, transcript.corrected_by_id)
@@ -145,9 +146,10 @@ def _page(ticket: Ticket, *, error: str | None = None, status: int = 200, form: 
     people = {e.user_id for e in events if e.user_id} | {
         e.details.get("assignee_id") for e in events
         if e.action.endswith(".assigned") and isinstance(e.details.get("assignee_id"), int)}
-    users = {u.id: u for u in service.users_by_id(people - {None})}
+    users = {u.id: u for u in service.users_by_id(i for i in people if isinstance(i, int))}
     live_calls = [c for c in tickets.calls_of([ticket.id])[ticket.id] if c.outcome == "live"]
-    takers = {(c.state or {}).get("answered_by") for c in live_calls} - {None}
+    takers = {taker for c in live_calls
+              if (taker := (c.state or {}).get("answered_by")) is not None}
     return render_template(
         "tickets/ticket.html",
         ticket=ticket,
@@ -197,18 +199,23 @@ def _suggestions(ticket: Ticket, org: Organization) -> list[dict]:
         value = found.get(field)
         if not value:
             continue
-        shown = {
-            "phone": phones.display,
-            "topic": lambda code: topics.get(code, code),
-        }.get(field, str)
         rows.append({
             "field": field,
             "label": t.SUGGESTION_FIELD[field],
-            "value": shown(value),
-            "current": shown(current[field]) if current[field] else t.NOT_SET,
+            "value": _shown(field, value, topics),
+            "current": _shown(field, current[field], topics) if current[field] else t.NOT_SET,
             "same": str(value) == str(current[field] or ""),
         })
     return rows
+
+
+def _shown(field: str, value: Any, topics: dict[str, str]) -> str:
+    """A suggested or current value as the consultant reads it."""
+    if field == "phone":
+        return phones.display(value)
+    if field == "topic":
+        return topics.get(value, value)
+    return str(value)
 
 
 # --- the recording ---------------------------------------------------------------------------
@@ -220,7 +227,8 @@ def recording_audio(ticket_id: int, recording_id: int):
     """Stream the voice message (HTTP Range for seeking); each listen is audited."""
     ticket = _ticket(ticket_id)
     recording = db.session.get(Recording, recording_id)
-    if recording is None or recording.ticket_id != ticket.id or not _playable(recording):
+    if (recording is None or recording.path is None or recording.ticket_id != ticket.id
+            or not _playable(recording)):
         abort(404)
     data_dir = Path(settings.current().data_dir).resolve()
     path = (data_dir / recording.path).resolve()
@@ -288,7 +296,7 @@ def accept_suggestion(ticket_id: int, field: str):
     if field == "phone":
         value = phones.display(value)
     elif field == "topic":
-        value = _names(access.current_org())["topics"].get(value, value)
+        value = _names(access.require_org())["topics"].get(value, value)
     return _done(ticket, t.SUGGESTION_ACCEPTED.format(field=t.SUGGESTION_FIELD[field],
                                                       value=value), "#suggestions")
 

@@ -781,14 +781,14 @@ def extract(
     if not text.strip() and words:
         text = " ".join(str(word.get("word", "")) for word in words)
     tokens = tokenise(text)
-    low = ()
+    low: tuple[str, ...] = ()
     if words:
         low = tuple(
             str(word.get("word", "")) for word in words if float(word.get("conf", 1.0)) < threshold
         )
     candidate = _extract_phone(tokens)
     phone = candidate.e164 if candidate else None
-    if phone and words:
+    if phone and words and candidate is not None:
         confidences = _token_confidences(words, tokens)
         floor = PHONE_MIN_CONFIDENCE if phone_threshold is None else phone_threshold
         if confidences is not None:
