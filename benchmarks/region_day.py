@@ -47,6 +47,7 @@ import tempfile
 import threading
 import time
 import uuid
+import wave
 from collections import Counter, defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -82,6 +83,7 @@ PUBLIC = "https://region.example.test"
 BASE_PORT = 18201
 STEPS = ("voice", "role", "topic", "dialed", "recorded", "recording-status", "status")
 APOLOGY = "произошла техническая ошибка"
+MESSAGE_SECONDS = (15, 60)  # a message's length, uniform; every one plays the same sample
 
 
 @dataclass(frozen=True)
@@ -418,7 +420,7 @@ class Callers:
                     twiml = await self.post(session, "dialed", "/ivr/dialed", base,
                                             DialCallStatus="no-answer")
             if arrival.kind == "message" and twiml and "<Record" in twiml:
-                await self._message(session, base, rnd.randint(15, 60))
+                await self._message(session, base, rnd.randint(*MESSAGE_SECONDS))
             else:
                 await self.pause(8)
         await self.post(session, "status", "/ivr/status", {**base, "CallStatus": "completed"},
@@ -555,7 +557,9 @@ def report(args, day, full_day, callers: Callers, monitor: Monitor, sim_end: dat
             f" ({throughput['loaded_done']} in {throughput['loaded_span']:.0f} s)",
             f"  measured after the load (--drain {args.drain} s): {throughput['drained']:.3f} "
             f"messages/s per worker ({throughput['drained_done']} in {args.drain} s)",
-            f"  the real-time column untr.real uses {per_worker:.3f}/s per worker: "
+            f"  the real-time column untr.real uses {per_worker:.3f}/s per worker (the "
+            f"rate after the load, scaled from the {throughput['sample_seconds']:.0f} s sample "
+            f"to the day's mean message of {sum(MESSAGE_SECONDS) / 2:.1f} s): "
             f"{2 * per_worker * 3600:.0f} messages an hour for 2 workers against "
             f"{max(real_messages)} in the real day's busiest hour; left at the end of the "
             f"window: {model[-1]:.0f}, drained in "
@@ -616,23 +620,33 @@ def report(args, day, full_day, callers: Callers, monitor: Monitor, sim_end: dat
         text = log.read_text(errors="replace")
         errors["pool"] += len(re.findall(r"QueuePool limit|TimeoutError: QueuePool", text))
         errors["traceback"] += text.count("Traceback")
+        errors["lock timeout"] += text.count("LockNotAvailable")
         errors["worker timeout"] += text.count("WORKER TIMEOUT")
         for job in re.findall(r'Execution of job "[\w.]+:(\w+) .*skipped', text):
             errors[f"skipped {job}"] += 1
     total_conns = max((sum(s.connections.values()) for s in monitor.samples), default=1) - 1
     busy = [s for s in monitor.samples if s.machine >= 0.9]
+    cores = os.cpu_count() or 1
+    span = max(1, len(monitor.samples))
+    ours = sum(sum(s.cpu.values()) for s in monitor.samples) / ticks / span
+    machine = sum(s.machine for s in monitor.samples) / span * cores
     first_busy = busy[0].sim if busy else None
     slow = [h for h in hours if percentile(
         [r.ms for r in callers.results if h <= r.sim < h + timedelta(hours=1)], 99) > 1000]
     out += ["", "saturation:",
-            f"  CPU: the machine's 2 cores >= 90% busy in {len(busy)} of "
+            f"  CPU: the machine's {cores} cores >= 90% busy in {len(busy)} of "
             f"{len(monitor.samples)} one-second samples"
-            + (f", first at {first_busy:%H:%M} UTC simulated" if first_busy else ""),
+            + (f", first at {first_busy:%H:%M} UTC simulated" if first_busy else "")
+            + f"; on average {machine:.2f} cores busy, {ours:.2f} of them ours (web, "
+            f"PostgreSQL, workers, scheduler, generator), {max(0.0, machine - ours):.2f} other "
+            f"processes of the machine",
             f"  webhooks over 1 s: {sum(r.ms > 1000 for r in callers.results)}"
             + (f"; p99 over 1 s first in the hour {slow[0]:%H:%M} UTC" if slow else ""),
             f"  database connections: at most {total_conns} of max_connections "
             f"{throughput['max_connections']}; pool timeouts in the logs: {errors['pool']}, "
-            f"tracebacks {errors['traceback']}, gunicorn worker timeouts "
+            f"lock timeouts {errors['lock timeout']} (a webhook that waited "
+            f"WEBHOOK_DB_TIMEOUT for a row), tracebacks {errors['traceback']}, gunicorn worker "
+            f"timeouts "
             f"{errors['worker timeout']}",
             "  scheduler: ticks skipped because the job's previous run was still going: "
             + (", ".join(f"{k.split()[1]} {v}" for k, v in sorted(errors.items())
@@ -642,23 +656,27 @@ def report(args, day, full_day, callers: Callers, monitor: Monitor, sim_end: dat
     saturated_hours = [h for h in hours if sum(
         s.machine >= 0.9 for s in monitor.samples if h <= s.sim < h + timedelta(hours=1))
         > 0.5 * max(1, sum(1 for s in monitor.samples if h <= s.sim < h + timedelta(hours=1)))]
+    skipped = errors["skipped dial_due_callbacks"] + errors["skipped retries"]
     if saturated_hours and slow:
-        here = (f"CPU: the machine's cores, busy from {saturated_hours[0]:%H:%M} UTC simulated, "
-                f"the web nodes' queue growing (p99 over 1 s from {slow[0]:%H:%M})")
+        here = (f"CPU: the machine's cores, busy from {saturated_hours[0]:%H:%M} UTC simulated "
+                f"({machine - ours:.2f} cores taken by other processes), the web nodes' queue "
+                f"growing (p99 over 1 s from {slow[0]:%H:%M})"
+                + (f"; the scheduler skipped {skipped} ticks (its runs outlast the tick)"
+                   if skipped else ""))
     elif total_conns >= 0.9 * throughput["max_connections"] or errors["pool"]:
         here = "database connections"
     elif slow:
         here = f"p99 over 1 s from {slow[0]:%H:%M} UTC without the CPU saturated"
     else:
         here = "nothing: the web nodes, the database and the scheduler kept up"
-    cores = busiest / 3600 * per_webhook
+    web_cores = busiest / 3600 * per_webhook
     backlog_at = next((h for h, d in zip(hours, model, strict=True) if d > 0), None)
     real = (f"the transcription workers: 2 fall behind from {backlog_at:%H:%M} UTC "
             f"(the backlog above)" if backlog_at else
             "nothing: 2 transcription workers keep up")
     out += [f"  first to saturate at {offered:g}x the real load (this run): {here}",
-            f"  first to saturate in real time: {real}; the web tier needs {cores:.2f} cores at "
-            f"the busiest hour, the database {total_conns} connections"]
+            f"  first to saturate in real time: {real}; the web tier needs {web_cores:.2f} "
+            f"cores at the busiest hour, the database {total_conns} connections"]
     return out
 
 
@@ -725,6 +743,8 @@ def main() -> int:
     recordings.mkdir()
     wav = Path(data) / "message.wav"
     shutil.copy(ROOT / "samples/voicemail-ru.wav", wav)
+    with wave.open(str(wav)) as audio:
+        sample_seconds = audio.getnframes() / audio.getframerate()
     processes: list[subprocess.Popen] = []
     monitor = None
     try:
@@ -781,7 +801,9 @@ def main() -> int:
         drained = drained_done / max(1e-9, drained_span) / 2
         throughput = {"loaded": loaded, "loaded_done": loaded_done, "loaded_span": loaded_span,
                       "drained": drained, "drained_done": drained_done,
-                      "per_worker_per_s": drained or loaded, "max_connections": max_connections}
+                      "per_worker_per_s": (drained or loaded) * sample_seconds
+                      / (sum(MESSAGE_SECONDS) / 2), "sample_seconds": sample_seconds,
+                      "max_connections": max_connections}
         for process in processes:
             stop(process)
         processes = []
