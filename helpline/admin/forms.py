@@ -14,7 +14,7 @@ from datetime import date, datetime, time
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
-from core import phones
+from core import clock, phones
 from core import ui_text as t
 
 SLUG = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$")
@@ -321,8 +321,6 @@ def as_mapping(data: Mapping[str, Any]) -> FormData:
 
 
 def today_in(zone: str) -> date:
-    from core import clock
-
     return clock.now().astimezone(ZoneInfo(zone)).date()
 
 
