@@ -1,8 +1,10 @@
 """Reading the admin pages' forms: plain values out, or a FormError with a Russian message.
 
-Nothing here touches the database or the request: views pass ``request.form`` (anything with
-``get`` and ``getlist``), services receive clean values. Every check that worktime would make
-with a ValueError is made here first, so a bad row never reaches the database.
+Nothing here touches the database: views pass ``request.form`` (anything with ``get`` and
+``getlist``), services receive clean values. The pages with one field read it with a
+Flask-WTF form (the classes at the end); the others still read theirs with ``Reader``.
+Every check that worktime would make with a ValueError is made here first, so a bad row
+never reaches the database.
 """
 
 from __future__ import annotations
@@ -14,8 +16,12 @@ from datetime import date, datetime, time
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
+from wtforms import StringField
+from wtforms.validators import Length
+
 from core import clock, phones
 from core import ui_text as t
+from core.forms import Form
 
 SLUG = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$")
 USERNAME = re.compile(r"^[A-Za-z0-9._-]{2,64}$")
@@ -326,3 +332,37 @@ def today_in(zone: str) -> date:
 
 def local_datetime(day: date, moment: time, zone: str) -> datetime:
     return datetime.combine(day, moment, tzinfo=ZoneInfo(zone))
+
+
+# --- Flask-WTF forms of the pages with one field -------------------------------------------------
+
+
+def _raw(value: Any) -> str:
+    return value if isinstance(value, str) else ""
+
+
+class PasswordForm(Form):
+    """A new password set by the admin: the same limits as parse_password."""
+
+    password = StringField(filters=[_raw], validators=[
+        Length(min=PASSWORD_MIN, message=t.ERR_PASSWORD_SHORT.format(min=PASSWORD_MIN)),
+        Length(max=200, message=t.ERR_TOO_LONG.format(field=t.USER_PASSWORD, limit=200)),
+    ])
+
+    def checked(self) -> str:
+        """The password, or a FormError on the password field."""
+        if problem := self.problem():
+            raise FormError(problem, "password")
+        return self.password.data
+
+
+class ActiveForm(Form):
+    """Switch an account on ("1") or off (anything else)."""
+
+    active = StringField(filters=[_raw])
+
+
+class PromptForm(Form):
+    """A school's wording of one prompt (checked by the service); over-long text is cut."""
+
+    text = StringField(filters=[lambda v: _raw(v)[:2000]])

@@ -194,7 +194,7 @@ def user(user_id: int):
 @admin_required
 def user_active(user_id: int):
     person = _user(user_id)
-    active = request.form.get("active") == "1"
+    active = f.ActiveForm().active.data == "1"
     try:
         admin.set_active(org(), person, active, who())
     except f.FormError as error:
@@ -209,7 +209,7 @@ def user_active(user_id: int):
 def user_password(user_id: int):
     person = _user(user_id)
     try:
-        password = f.parse_password(request.form.get("password", ""), required=True)
+        password = f.PasswordForm().checked()
     except f.FormError as error:
         return _refused("admin/user.html", error, person=person,
                         suggested=admin.suggest_password())
@@ -549,7 +549,7 @@ def prompts():
 def prompt_save(key: str):
     key = _prompt_key(key)
     try:
-        admin.set_prompt_text(org(), key, request.form.get("text", "")[:2000], who())
+        admin.set_prompt_text(org(), key, f.PromptForm().text.data, who())
     except f.FormError as error:
         db.session.rollback()
         return _prompts_page(400, form=request.form, error=error.message, error_form=key)

@@ -92,3 +92,17 @@ def test_the_school_choice_is_an_id(app):
     assert problem(app, OrganizationForm, organization_id="12a")[0] is not None
     found, form = problem(app, OrganizationForm, organization_id="12")
     assert found is None and form.organization_id.data == 12
+
+
+def test_an_admin_sets_a_password_within_the_limits(app):
+    from helpline.admin import forms as admin_forms
+
+    for raw, expected in (("", t.ERR_PASSWORD_SHORT.format(min=8)),
+                          ("1234567", t.ERR_PASSWORD_SHORT.format(min=8)),
+                          ("x" * 201, t.ERR_TOO_LONG.format(field=t.USER_PASSWORD, limit=200))):
+        with app.test_request_context("/", method="POST", data={"password": raw}):
+            with pytest.raises(admin_forms.FormError) as info:
+                admin_forms.PasswordForm().checked()
+        assert (info.value.message, info.value.field) == (expected, "password")
+    with app.test_request_context("/", method="POST", data={"password": " spaced pass "}):
+        assert admin_forms.PasswordForm().checked() == " spaced pass "  # kept as typed
