@@ -1,7 +1,8 @@
-"""Hand-written WAV/G.711/resampling (transcription/audio.py) against soundfile + soxr.
+"""Our WAV/G.711 reader (transcription/audio.py: RIFF parser, G.711 tables, libsoxr «VHQ»)
+against soundfile + soxr «HQ».
 
-Run by hand from the repository root, with soundfile and soxr installed in the venv
-(`.venv/bin/pip install soundfile soxr`; they are not dependencies of the help line):
+Run by hand from the repository root, with soundfile installed in the venv
+(`.venv/bin/pip install soundfile`; it is not a dependency of the help line, soxr is):
 
     .venv/bin/python benchmarks/audio_backends.py ../shared/audio/ru-speech/8k/*.wav \\
         ../shared/audio/voicemails/*.wav

@@ -42,7 +42,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from transcription import asr  # noqa: E402
+from transcription import asr, audio  # noqa: E402
 from transcription.engine import Transcript  # noqa: E402
 
 
@@ -79,6 +79,7 @@ def cache_key(settings: asr.AsrSettings, path: Path) -> str:
     stamp = (model / "model.bin").stat().st_size if (model / "model.bin").is_file() else ""
     config = json.dumps(
         {"engine": settings.engine, "model": model.name, "stamp": stamp,
+         "frontend": audio.FRONTEND,
          "whisper": repr(settings.whisper) if settings.engine == "whisper" else ""},
         sort_keys=True,
     )
