@@ -295,59 +295,17 @@ def spoken_digits(text: str) -> str:
 
 # --- ordinals ---------------------------------------------------------------------------
 
-_ORDINAL_STEMS: dict[str, tuple[int, bool]] = {
-    # stem: (value, stressed ending «-ой» in the masculine nominative)
-    "перв": (1, False),
-    "втор": (2, True),
-    "четверт": (4, False),
-    "пят": (5, False),
-    "шест": (6, True),
-    "седьм": (7, True),
-    "восьм": (8, True),
-    "девят": (9, False),
-    "десят": (10, False),
-    "одиннадцат": (11, False),
-    "одинадцат": (11, False),
-    "двенадцат": (12, False),
-    "тринадцат": (13, False),
-    "четырнадцат": (14, False),
-    "пятнадцат": (15, False),
-    "шестнадцат": (16, False),
-    "семнадцат": (17, False),
-    "восемнадцат": (18, False),
-    "девятнадцат": (19, False),
-    "двадцат": (20, False),
+# The ordinals a class or a date is spoken with, by their dictionary form.
+_ORDINAL_VALUES: dict[str, int] = {
+    lemma: value
+    for value, lemma in enumerate(
+        ("первый второй третий четвертый пятый шестой седьмой восьмой девятый десятый "
+         "одиннадцатый двенадцатый тринадцатый четырнадцатый пятнадцатый шестнадцатый "
+         "семнадцатый восемнадцатый девятнадцатый двадцатый").split(),
+        start=1,
+    )
 }
-
-# ending: tags (gender and case) of a hard-stem ordinal such as «пятый»
-_HARD_ENDINGS: dict[str, frozenset[str]] = {
-    "ый": frozenset({"masc nomn", "masc accs"}),
-    "ого": frozenset({"masc gent", "neut gent", "masc accs"}),
-    "ому": frozenset({"masc datv", "neut datv"}),
-    "ым": frozenset({"masc ablt", "neut ablt", "plur datv"}),
-    "ом": frozenset({"masc loct", "neut loct"}),
-    "ое": frozenset({"neut nomn", "neut accs"}),
-    "ая": frozenset({"femn nomn"}),
-    "ой": frozenset({"femn gent", "femn datv", "femn ablt", "femn loct"}),
-    "ую": frozenset({"femn accs"}),
-    "ые": frozenset({"plur nomn", "plur accs"}),
-    "ых": frozenset({"plur gent", "plur loct", "plur accs"}),
-    "ыми": frozenset({"plur ablt"}),
-}
-_THIRD_ENDINGS: dict[str, frozenset[str]] = {
-    "ий": frozenset({"masc nomn", "masc accs"}),
-    "ьего": frozenset({"masc gent", "neut gent", "masc accs"}),
-    "ьему": frozenset({"masc datv", "neut datv"}),
-    "ьим": frozenset({"masc ablt", "neut ablt", "plur datv"}),
-    "ьем": frozenset({"masc loct", "neut loct"}),
-    "ье": frozenset({"neut nomn", "neut accs"}),
-    "ья": frozenset({"femn nomn"}),
-    "ьей": frozenset({"femn gent", "femn datv", "femn ablt", "femn loct"}),
-    "ью": frozenset({"femn accs"}),
-    "ьи": frozenset({"plur nomn", "plur accs"}),
-    "ьих": frozenset({"plur gent", "plur loct", "plur accs"}),
-    "ьими": frozenset({"plur ablt"}),
-}
+_GENDERS = ("masc", "femn", "neut")
 
 
 @dataclass(frozen=True)
@@ -362,23 +320,31 @@ class Ordinal:
         return any(all(tag in reading.split() for tag in tags) for reading in self.tags)
 
 
-def _ordinal_forms() -> dict[str, Ordinal]:
-    forms: dict[str, Ordinal] = {}
-    for stem, (value, stressed) in _ORDINAL_STEMS.items():
-        for ending, tags in _HARD_ENDINGS.items():
-            if ending == "ый" and stressed:
-                continue
-            forms[stem + ending] = Ordinal(value, tags)
-        if stressed:
-            forms[stem + "ой"] = Ordinal(value, _HARD_ENDINGS["ой"] | _HARD_ENDINGS["ый"])
-    for ending, tags in _THIRD_ENDINGS.items():
-        forms["трет" + ending] = Ordinal(3, tags)
-    return forms
-
-
-ORDINALS: dict[str, Ordinal] = _ordinal_forms()
-
-
 def ordinal(word: str) -> Ordinal | None:
-    """The ordinal a word form spells («седьмого» is 7, masculine or neuter genitive), or None."""
-    return ORDINALS.get(normalise_word(word))
+    """The ordinal a word form spells («седьмого» is 7, masculine or neuter genitive), or None.
+
+    pymorphy3 reads the form: every reading as a numeral adjective (``Anum``) of a known
+    ordinal gives its gender (or plural) and case.
+    """
+    return _ordinal(normalise_word(word))
+
+
+@lru_cache(maxsize=4096)
+def _ordinal(word: str) -> Ordinal | None:
+    if not word.isalpha():
+        return None
+    value = None
+    readings: set[str] = set()
+    for parse in morph().parse(word):
+        tag = parse.tag
+        lemma_value = _ORDINAL_VALUES.get(normalise_word(parse.normal_form))
+        if "Anum" not in tag or lemma_value is None or tag.case is None:
+            continue
+        if value is not None and lemma_value != value:
+            continue
+        value = lemma_value
+        gender = "plur" if tag.number == "plur" else next(
+            (g for g in _GENDERS if g in tag), None)
+        if gender is not None:
+            readings.add(f"{gender} {tag.case}")
+    return Ordinal(value, frozenset(readings)) if value is not None and readings else None
