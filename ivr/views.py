@@ -210,11 +210,13 @@ def topic(org: Organization, call: Call):
             return _voicemail(org, call, reason=None, after_retries=True)
         return _topic_menu(org, role_code, attempt=attempt + 1,
                            problem="NOT_UNDERSTOOD" if answered else "NO_INPUT")
-    tickets.update_call(call, role=role_code, topic=choice)
+    # Committed with the route's outcome: one commit for the step.
+    tickets.update_call(call, role=role_code, topic=choice, commit=False)
     return _route(org, call)
 
 
 def _route(org: Organization, call: Call):
+    """Ring the consultants on duty, else take a message; every way out commits the call."""
     openness = worktime.is_open(
         service.schedule_for(org), clock.now(), kind=DutyKind.CONSULTATION.value,
         role=call.role, topic=call.topic,
@@ -224,7 +226,7 @@ def _route(org: Organization, call: Call):
         for u in service.users_by_id(openness.user_ids) if u.phone
     ]
     if openness.open and numbers:
-        tickets.set_call_state(call, consultants_rung=len(numbers))
+        tickets.set_call_state(call, consultants_rung=len(numbers), commit=False)
         tickets.update_call(call, outcome="ringing")
         return twiml.respond(twiml.dial_consultants(
             _say(org), numbers, caller_id=_school_number(org), role=call.role, topic=call.topic

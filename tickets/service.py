@@ -80,18 +80,25 @@ def get_call(call_sid: str) -> Call | None:
     return db.session.scalar(select(Call).where(Call.call_sid == call_sid))
 
 
-def update_call(call: Call, **fields: Any) -> Call:
-    """Set fields on the call (role, topic, outcome, state...) and commit."""
+def update_call(call: Call, *, commit: bool = True, **fields: Any) -> Call:
+    """Set fields on the call (role, topic, outcome, state...) and commit.
+
+    ``commit=False`` leaves them to the step's one commit that follows in the same request
+    (a webhook step commits once: each commit is a round trip, and reloads what it expired).
+    """
     for name, value in fields.items():
         setattr(call, name, value)
-    db.session.commit()
+    if commit:
+        db.session.commit()
     return call
 
 
-def set_call_state(call: Call, **values: Any) -> None:
-    """Merge values into the call's IVR memory (attempt counters, a number being typed)."""
+def set_call_state(call: Call, *, commit: bool = True, **values: Any) -> None:
+    """Merge values into the call's IVR memory (attempt counters, a number being typed);
+    ``commit=False`` as for update_call."""
     call.state = {**(call.state or {}), **values}
-    db.session.commit()
+    if commit:
+        db.session.commit()
 
 
 def finish_call(call_sid: str, status: str, duration: int | None) -> Call | None:
