@@ -243,13 +243,13 @@ def _wait_before_next_try(username: str, address: str) -> float:
         select(func.max(AuditEvent.at)).where(AuditEvent.action == "auth.login",
                                               AuditEvent.actor == username)
     )
-    usual = last_success is not None and db.session.scalar(
+    usual = last_success is not None and (db.session.scalar(
         select(func.count()).select_from(AuditEvent).where(
             AuditEvent.action == "auth.login", AuditEvent.actor == username,
             AuditEvent.note == address,
             AuditEvent.at > now - timedelta(days=USUAL_ADDRESS_DAYS),
         )
-    ) > 0
+    ) or 0) > 0
     failures = select(func.count(), func.max(AuditEvent.at)).select_from(AuditEvent).where(
         AuditEvent.action == "auth.login_failed", AuditEvent.at > since
     )

@@ -9,6 +9,7 @@ import sys
 import time
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import click
 from flask import current_app
@@ -154,7 +155,7 @@ def _settings_for(model: str | None, engine: str | None):
 @with_appcontext
 def worker_command(once: bool, interval: float, batch: int) -> None:
     """Download and transcribe voice messages (run several on other machines at scale)."""
-    app = current_app._get_current_object()
+    app = current_app._get_current_object()  # type: ignore[attr-defined]  # Flask types the proxy as the app
     stop = []
     signal.signal(signal.SIGTERM, lambda *_: stop.append(True))
     owner = jobs.worker_name()
@@ -238,7 +239,7 @@ def transcribe_command(files, model, engine, as_json) -> None:
     """Transcribe WAV files; prints text (or JSON) per file."""
     settings = _settings_for(model, engine)
     failed = 0
-    results = []
+    results: list[tuple[str, asr.Transcript | AudioError]] = []
     with click.progressbar(files, label="Transcribing", file=sys.stderr) as bar:
         for name in bar:
             try:
@@ -277,7 +278,7 @@ def models_download(name: str, dest: str | None, list_url: str | None) -> None:
     whisper-small (the official CTranslate2 conversions).
     """
     target = Path(dest or Path(current_app.config["DATA_DIR"]) / "models")
-    bar = None
+    bar: Any = None  # click's ProgressBar, opened at the first progress report
 
     def progress(done: int, total: int) -> None:
         nonlocal bar

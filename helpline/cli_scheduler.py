@@ -23,7 +23,7 @@ def scheduler_command(once: bool) -> None:
     the first one stops. `helpline run` starts an embedded one unless
     HELPLINE_SCHEDULER_ENABLED=false; run this beside it all the same, it simply waits.
     """
-    app = current_app._get_current_object()
+    app = current_app._get_current_object()  # type: ignore[attr-defined]  # Flask types the proxy as the app
     runner = scheduler.Runner(app)
     if once:
         if not runner.lock.acquire():

@@ -80,7 +80,7 @@ def stream(org_id: int) -> Iterator[str]:
 @bp.get("/events")
 @access.roles_required(UserRole.OPERATOR.value, UserRole.CONSULTANT.value)
 def events():
-    org_id = access.current_org().id
+    org_id = access.require_org().id
     response = Response(stream_with_context(stream(org_id)), mimetype="text/event-stream")
     response.headers["Cache-Control"] = "no-cache"
     response.headers["X-Accel-Buffering"] = "no"  # nginx: pass each event on at once

@@ -90,7 +90,8 @@ def facts(org: Organization, today: date | None = None) -> Facts:
                 merged[-1][1] = max(merged[-1][1], s.end)
             else:
                 merged.append([s.start, s.end])
-        who = list(dict.fromkeys(names.get(s.user_id, "") for s in day_slots))
+        who = list(dict.fromkeys(names.get(s.user_id, "") if s.user_id is not None else ""
+                                 for s in day_slots))
         rows.append(Row(
             weekday=t.WEEKDAYS[weekday].capitalize(),
             hours=", ".join(f"{_clock(a)}–{_clock(b)}" for a, b in merged) or t.PUBLIC_DAY_OFF,
@@ -160,15 +161,19 @@ def page(slug: str):
     return render_template("public/page.html", f=facts(_org(slug)), embed=False)
 
 
+class EmbeddableResponse(Response):
+    """A page that other sites may frame (its X-Frame-Options is dropped after every hook)."""
+
+
 @bp.get("/s/<slug>/embed")
 def embed(slug: str):
     """The same, to be framed by the school's website (this page only may be framed)."""
-    response = Response(render_template("public/page.html", f=facts(_org(slug)), embed=True))
+    response = EmbeddableResponse(
+        render_template("public/page.html", f=facts(_org(slug)), embed=True))
     response.headers["Content-Security-Policy"] = (
         "default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'self'; "
         "form-action 'self'; frame-ancestors *"
     )
-    response.embeddable = True
     return response
 
 
@@ -239,7 +244,7 @@ def _allow_framing(state) -> None:
     """
 
     def allow(response):
-        if getattr(response, "embeddable", False):
+        if isinstance(response, EmbeddableResponse):
             response.headers.pop("X-Frame-Options", None)
         return response
 

@@ -164,7 +164,7 @@ class Report:
     overdue: list[TicketRow]
     training: list[TicketRow]
     # Renderings of this report (the charts' SVG), kept with it while it is cached.
-    drawn: dict[str, str] = field(default_factory=dict, repr=False, compare=False)
+    drawn: dict[str, bytes] = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def total_calls(self) -> int:
@@ -247,10 +247,11 @@ def _calls_per_day(inbound: tuple, period: Period) -> Counter:
         day = func.date(func.timezone(period.timezone, Call.started_at))
     else:
         offsets = {zone.utcoffset(datetime.combine(d, time(12))) for d in period.days()}
-        if len(offsets) != 1:  # a change of offset inside the period: count in Python
+        offset = offsets.pop() if len(offsets) == 1 else None
+        if offset is None:  # a change of offset inside the period: count in Python
             return Counter(period.local_date(at) for at in db.session.scalars(
                 select(Call.started_at).where(*inbound)))
-        minutes = int(offsets.pop().total_seconds() // 60)
+        minutes = int(offset.total_seconds() // 60)
         day = func.date(Call.started_at, f"{minutes:+d} minutes")
     found: Counter = Counter()
     for value, n in db.session.execute(select(day, func.count()).where(*inbound).group_by(day)):

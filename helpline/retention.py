@@ -24,7 +24,7 @@ from flask import Flask
 from sqlalchemy import delete, select
 
 from core import clock, service
-from core.extensions import db
+from core.extensions import db, rowcount
 from core.models import Organization
 from tickets.jobs import forget_remote_copy
 from tickets.models import Recording, Transcript, TranscriptionState
@@ -91,9 +91,9 @@ def purge(*, data_dir: str, now: datetime | None = None) -> Purged:
                           transcript_deleted=bool(org.retention_delete_transcripts))
         ids = [r.id for r in done]
         if ids and org.retention_delete_transcripts:
-            result.transcripts += db.session.execute(
+            result.transcripts += rowcount(db.session.execute(
                 delete(Transcript).where(Transcript.recording_id.in_(ids))
-            ).rowcount or 0
+            )) or 0
         db.session.commit()
         result.recordings[org.id] = ids
         log.info("retention: organization %s, %s recordings' audio deleted", org.id, len(ids))

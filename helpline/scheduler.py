@@ -29,7 +29,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 
 import click
 from apscheduler.executors.pool import ThreadPoolExecutor
@@ -39,7 +39,7 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 from flask import Flask
 from flask.helpers import get_debug_flag
-from sqlalchemy import String, insert, or_, select, text, update
+from sqlalchemy import String, Table, insert, or_, select, text, update
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Mapped, mapped_column
@@ -75,6 +75,8 @@ class SchedulerLease(Base):
 
 # --- the jobs ----------------------------------------------------------------------------------
 
+
+LEASES = cast(Table, SchedulerLease.__table__)  # a mapped class's table is a Table
 
 @dataclass(frozen=True)
 class JobSpec:
@@ -228,7 +230,7 @@ class LeaseLock:
 
     def acquire(self) -> bool:
         now = clock.now()
-        table = SchedulerLease.__table__
+        table = LEASES
         with self.engine.begin() as connection:
             taken = connection.execute(
                 update(table)
@@ -253,7 +255,7 @@ class LeaseLock:
 
     def renew(self) -> bool:
         now = clock.now()
-        table = SchedulerLease.__table__
+        table = LEASES
         try:
             with self.engine.begin() as connection:
                 renewed = connection.execute(
@@ -270,7 +272,7 @@ class LeaseLock:
     def release(self) -> None:
         if not self.held:
             return
-        table = SchedulerLease.__table__
+        table = LEASES
         try:
             with self.engine.begin() as connection:
                 connection.execute(

@@ -32,9 +32,10 @@ def simulator(on_event: Callable | None = None) -> CallSimulator:
     """A simulator that plays Twilio against this app in-process, signed with our token."""
     cfg = current_app.config
     base = cfg["PUBLIC_URL"]
-    store = DirectoryRecordingStore(
-        telephony.get().recordings_dir, base + "/ivr/simulator/recordings"
-    )
+    port = telephony.get()
+    if not isinstance(port, telephony.LocalTelephony):
+        raise SimulationError("the simulator needs HELPLINE_TELEPHONY=local")
+    store = DirectoryRecordingStore(port.recordings_dir, base + "/ivr/simulator/recordings")
     return CallSimulator(
         flask_transport(current_app.test_client(), base),
         base_url=base,
@@ -87,7 +88,7 @@ def ring_due(*, to: str, at: str | None = None, keys: str | None = None,
     port = telephony.get()
     if not isinstance(port, telephony.LocalTelephony):
         raise SimulationError("ringing callbacks needs HELPLINE_TELEPHONY=local")
-    app = current_app._get_current_object()
+    app = current_app._get_current_object()  # type: ignore[attr-defined]  # Flask types the proxy as the app
     played: list[Conversation] = []
 
     def show(event) -> None:

@@ -443,7 +443,7 @@ def _numbers(org: Organization) -> list[tuple[str, str]]:
     query = select(OrganizationPhone.number, Organization.name).join(Organization)
     if not current_user.is_regional:
         query = query.where(Organization.id == org.id)
-    rows = db.session.execute(query.order_by(Organization.id, OrganizationPhone.id)).all()
+    rows = list(db.session.execute(query.order_by(Organization.id, OrganizationPhone.id)).all())
     # The current organization first.
     rows.sort(key=lambda row: row.name != org.name)
     return [(row.number, f"{row.name}: {phones.display(row.number)}") for row in rows]
@@ -454,7 +454,7 @@ def _numbers(org: Organization) -> list[tuple[str, str]]:
 def page():
     """The phone: keypad, the line's words, the voice message."""
     _allowed()
-    return render_template("phone.html", numbers=_numbers(access.current_org()),
+    return render_template("phone.html", numbers=_numbers(access.require_org()),
                            caller_number=phones.display("+79161234567"),
                            own_number=phones.display(current_user.phone)
                            if current_user.phone else "")
@@ -477,7 +477,7 @@ def start_call():
     _allowed()
     data = _payload() or request.form
     to = phones.normalize(str(data.get("to") or ""))
-    allowed = {number for number, _ in _numbers(access.current_org())}
+    allowed = {number for number, _ in _numbers(access.require_org())}
     if to is None or to not in allowed:
         return _fail(t.PHONE_UNKNOWN_TO)
     raw_from = str(data.get("from") or "").strip()
@@ -487,8 +487,11 @@ def start_call():
     org = db.session.scalar(
         select(Organization).join(OrganizationPhone).where(OrganizationPhone.number == to)
     )
+    if org is None:  # never: the allowed numbers are those of organizations
+        return _fail(t.PHONE_UNKNOWN_TO)
     try:
-        call = calls().start(current_app._get_current_object(), owner_id=current_user.id,
+        call = calls().start(current_app._get_current_object(),  # type: ignore[attr-defined]  # Flask types the proxy as the app
+                             owner_id=current_user.id,
                              org_id=org.id, to=to, from_=from_)
     except OverflowError:
         return _fail(t.PHONE_TOO_MANY, 429)
@@ -556,7 +559,7 @@ def incoming():
     number = phones.normalize(request.args.get("number") or "")
     if number is None:
         return _fail(t.PHONE_BAD_NUMBER)
-    call = calls().listen(number, owner_id=current_user.id, org_id=access.current_org().id)
+    call = calls().listen(number, owner_id=current_user.id, org_id=access.require_org().id)
     return jsonify(number=phones.display(number), call=_state(call) if call else None)
 
 
@@ -634,7 +637,8 @@ def _callback_of(call: BrowserCall) -> dict[str, Any] | None:
     if attempt is None:
         return None
     callback = attempt.callback
-    mine = access.current_org() is not None and access.current_org().id == callback.organization_id
+    current = access.current_org()
+    mine = current is not None and current.id == callback.organization_id
     if not mine or UserRole.OPERATOR.value not in (current_user.roles or ()):
         return None
     return {"text": t.PHONE_CALLBACK_ABOUT.format(number=callback.ticket.number),
@@ -647,10 +651,11 @@ def _ticket_of(call: BrowserCall) -> dict[str, Any] | None:
     ticket = tickets.find_by_call(call.call_sid)
     if ticket is None:
         return None
-    org = db.session.get(Organization, ticket.organization_id)
+    org = db.session.get_one(Organization, ticket.organization_id)
     callback = callbacks.active_for(ticket)
     planned = callbacks.promise_time(callback, org) if callback else None
-    mine = access.current_org() is not None and access.current_org().id == org.id
+    current = access.current_org()
+    mine = current is not None and current.id == org.id
     return {
         "number": ticket.number,
         "text": t.PHONE_TICKET.format(number=ticket.number),

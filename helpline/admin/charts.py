@@ -16,6 +16,7 @@ import matplotlib
 matplotlib.use("Agg")  # before anything imports pyplot; we never do, but a plugin might
 
 from matplotlib.figure import Figure
+from matplotlib.ticker import Locator, MaxNLocator
 
 PRIMARY = "#1f5fa8"
 MUTED = "#5b6575"
@@ -53,7 +54,7 @@ def bars_by_day(days: Sequence[str], counts: Sequence[int]) -> bytes:
     ax.bar(positions, counts, color=PRIMARY, width=0.7)
     step = max(1, len(days) // 12)
     ax.set_xticks(list(positions)[::step], list(days)[::step])
-    ax.yaxis.get_major_locator().set_params(integer=True)
+    _integer_ticks(ax.yaxis.get_major_locator())
     ax.grid(axis="y", color=GRID, linewidth=0.8)
     ax.set_xlim(-0.6, max(len(days) - 0.4, 0.4))
     return _svg(fig)
@@ -73,10 +74,16 @@ def horizontal_bars(labels: Sequence[str], counts: Sequence[int],
     for y, n in zip(positions, counts, strict=True):
         ax.text(n + top * 0.01 + 0.05, y, str(n), va="center", fontsize=9, color=MUTED)
     ax.set_xlim(0, max(top * 1.12, 1))
-    ax.xaxis.get_major_locator().set_params(integer=True)
+    _integer_ticks(ax.xaxis.get_major_locator())
     ax.grid(axis="x", color=GRID, linewidth=0.8)
     return _svg(fig)
 
 
 def _short(label: str, limit: int = 40) -> str:
     return label if len(label) <= limit else label[: limit - 1] + "…"
+
+
+def _integer_ticks(locator: Locator) -> None:
+    """Counts are whole: ticks only at integers (the axes' default AutoLocator is a MaxNLocator)."""
+    if isinstance(locator, MaxNLocator):
+        locator.set_params(integer=True)

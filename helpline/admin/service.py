@@ -726,8 +726,9 @@ def audit_actions(org: Organization) -> list[str]:
 
 def audit_people(org: Organization) -> list[User]:
     """Everyone who may appear in the log: the staff and the regional admins who acted."""
-    ids = set(db.session.scalars(select(AuditEvent.user_id).where(
-        AuditEvent.organization_id == org.id, AuditEvent.user_id.is_not(None)).distinct()))
+    ids = {i for i in db.session.scalars(select(AuditEvent.user_id).where(
+        AuditEvent.organization_id == org.id, AuditEvent.user_id.is_not(None)).distinct())
+        if i is not None}
     ids |= {u.id for u in org_users(org)}
     return sorted(service.users_by_id(ids), key=lambda u: u.name)
 

@@ -75,7 +75,7 @@ def report_chart(name: str):
     return response
 
 
-def _draw(report: reports.Report, name: str) -> str:
+def _draw(report: reports.Report, name: str) -> bytes:
     """One chart of the report as SVG."""
     if name == "days":
         return charts.bars_by_day([d.strftime("%d.%m") for d, _ in report.by_day],

@@ -50,7 +50,7 @@ def _backfill(search):
                       sa.column('object_id'), sa.column('action'), sa.column('note'))
     docs = sa.table('ticket_search', sa.column('ticket_id'), sa.column('organization_id'),
                     sa.column('body'), sa.column('lemmas'))
-    parts = {}
+    parts: dict = {}
     for row in bind.execute(sa.select(transcripts).order_by(transcripts.c.id)):
         parts.setdefault(row.ticket_id, []).extend([row.text or "", row.corrected_text or ""])
     for row in bind.execute(
