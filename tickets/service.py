@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import case, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from core import clock, phones, service, telephony, worktime
@@ -244,13 +244,14 @@ def open_ticket(
 
 
 def find_by_call(call_sid: str) -> Ticket | None:
-    """The ticket a call opened, or the one it added a message to."""
-    ticket = db.session.scalar(select(Ticket).where(Ticket.call_sid == call_sid))
-    if ticket is None:
-        call = get_call(call_sid)
-        if call is not None and call.ticket_id is not None:
-            ticket = db.session.get(Ticket, call.ticket_id)
-    return ticket
+    """The ticket a call opened, or else the one it added a message to (one query)."""
+    linked = select(Call.ticket_id).where(Call.call_sid == call_sid).scalar_subquery()
+    return db.session.scalar(
+        select(Ticket)
+        .where(or_(Ticket.call_sid == call_sid, Ticket.id == linked))
+        .order_by(case((Ticket.call_sid == call_sid, 0), else_=1))
+        .limit(1)
+    )
 
 
 def find_open_for_caller(org: Organization, caller_number: str | None) -> Ticket | None:

@@ -81,7 +81,7 @@ BUDGET = {
     "voice": (7, 1),
     "role": (6, 1),
     "topic": (7, 1),
-    "recorded": (29, 2),
+    "recorded": (27, 2),
     "recording-status": (3, 1),
     "status": (2, 1),
 }
