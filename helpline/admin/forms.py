@@ -1,27 +1,30 @@
 """Reading the admin pages' forms: plain values out, or a FormError with a Russian message.
 
-Nothing here touches the database: views pass ``request.form`` (anything with ``get`` and
-``getlist``), services receive clean values. The pages with one field read it with a
-Flask-WTF form (the classes at the end); the others still read theirs with ``Reader``.
-Every check that worktime would make with a ValueError is made here first, so a bad row
-never reaches the database.
+Nothing here touches the database: the pages read ``request.form`` with the Flask-WTF forms
+at the end (their fields call the parse functions the services and the CLI share), services
+receive clean values. A form with several fields reads all of them and raises one FormError
+listing every problem, so the page shows them at once. Every check that worktime would
+make with a ValueError is made here first, so a bad row never reaches the database.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Mapping
 from datetime import date, datetime, time
-from typing import Any, Protocol
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
-from wtforms import StringField
-from wtforms.validators import Length
+from flask import request
+from werkzeug.datastructures import MultiDict
+from wtforms import Field, StringField
+from wtforms.form import BaseForm
+from wtforms.validators import Length, StopValidation
 
 from core import clock, phones
 from core import ui_text as t
 from core.forms import Form
+from core.models import CallbackMode, DutyKind, ExceptionKind, UserRole
 
 SLUG = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$")
 USERNAME = re.compile(r"^[A-Za-z0-9._-]{2,64}$")
@@ -40,7 +43,7 @@ class FormError(ValueError):
         super().__init__(message)
         self.message = message
         self.field = field
-        # Every problem of the form, when it was read whole (Reader(collect=True)).
+        # Every problem of the form, when it was read whole (AdminForm.checked()).
         self.errors = errors or [(message, field)]
 
     @property
@@ -48,131 +51,57 @@ class FormError(ValueError):
         return [message for message, _field in self.errors]
 
 
-class FormData(Protocol):
-    def get(self, key: str, default: Any = None) -> Any: ...
-
-    def getlist(self, key: str) -> list[Any]: ...
+# What a form is read from: request.form (or a MultiDict built by a test).
+FormData = MultiDict[str, Any]
 
 
-@dataclass
-class Reader:
-    """Reads one form field at a time, raising FormError with the field's Russian label.
-
-    With ``collect=True`` it reads on past a bad field (giving a harmless stand-in value)
-    and ``done()`` raises one FormError that lists every problem: the page shows them all.
-    """
-
-    data: FormData
-    collect: bool = False
-
-    def __post_init__(self) -> None:
-        self.problems: list[tuple[str, str | None]] = []
-        if self.collect:
-            for name, fallback in _FALLBACKS.items():
-                setattr(self, name, self._collecting(getattr(self, name), fallback))
-
-    def _collecting(self, method, fallback):
-        def read(*args, **kwargs):
-            try:
-                return method(*args, **kwargs)
-            except FormError as error:
-                self.problems.extend(error.errors)
-                return fallback(*args, **kwargs)
-        return read
-
-    def check(self, parse, *args, fallback=None):
-        """Run a parse function on the form's values, collecting its FormError too."""
-        try:
-            return parse(*args)
-        except FormError as error:
-            if not self.collect:
-                raise
-            self.problems.extend(error.errors)
-            return fallback
-
-    def done(self) -> None:
-        """Raise every collected problem at once (nothing happens when there is none)."""
-        if self.problems:
-            message, field = self.problems[0]
-            raise FormError(message, field, errors=list(self.problems))
-
-    def raw(self, name: str) -> str:
-        return str(self.data.get(name) or "").strip()
-
-    def text(self, name: str, label: str, *, required: bool = False, limit: int = 200) -> str:
-        value = self.raw(name)
-        if required and not value:
-            raise FormError(t.ERR_REQUIRED.format(field=label), name)
-        if len(value) > limit:
-            raise FormError(t.ERR_TOO_LONG.format(field=label, limit=limit), name)
-        return value
-
-    def integer(self, name: str, label: str, low: int, high: int) -> int:
-        value = self.raw(name)
-        try:
-            number = int(value)
-        except ValueError:
-            raise FormError(t.ERR_NUMBER.format(field=label, low=low, high=high), name) from None
-        if not low <= number <= high:
-            raise FormError(t.ERR_NUMBER.format(field=label, low=low, high=high), name)
-        return number
-
-    def flag(self, name: str) -> bool:
-        return self.raw(name).lower() in ("1", "on", "true", "yes", "да")
-
-    def choice(self, name: str, label: str, options: Iterable[str]) -> str:
-        value = self.raw(name)
-        if value not in set(options):
-            raise FormError(t.ERR_CHOICE.format(field=label), name)
-        return value
-
-    def many(self, name: str, options: Iterable[str], label: str = "") -> list[str]:
-        allowed = list(options)
-        values = [str(v).strip() for v in self.data.getlist(name) if str(v).strip()]
-        if any(v not in allowed for v in values):
-            raise FormError(t.ERR_CHOICE.format(field=label or name), name)
-        return [v for v in allowed if v in values]  # in the options' order, no repeats
-
-    def phone(self, name: str, label: str, *, required: bool = False) -> str | None:
-        value = self.text(name, label, required=required, limit=40)
-        return parse_phone(value) if value else None
-
-    def phones(self, name: str, label: str, *, required: bool = False) -> list[str]:
-        value = self.text(name, label, required=required, limit=1000)
-        return parse_phones(value)
-
-    def email(self, name: str, label: str) -> str | None:
-        value = self.text(name, label, limit=200)
-        if value and not EMAIL.match(value):
-            raise FormError(t.ERR_EMAIL.format(value=value), name)
-        return value or None
-
-    def timezone(self, name: str) -> str:
-        return parse_timezone(self.raw(name))
-
-    def time(self, name: str, *, required: bool = True) -> time | None:
-        value = self.raw(name)
-        if not value and not required:
-            return None
-        return parse_time(value)
-
-    def date(self, name: str) -> date:
-        return parse_date(self.raw(name))
+def parse_text(value: str, label: str, name: str, *, required: bool = False,
+               limit: int = 200) -> str:
+    """A stripped text: refused when required and empty, or longer than `limit`."""
+    value = (value or "").strip()
+    if required and not value:
+        raise FormError(t.ERR_REQUIRED.format(field=label), name)
+    if len(value) > limit:
+        raise FormError(t.ERR_TOO_LONG.format(field=label, limit=limit), name)
+    return value
 
 
-# Stand-in values while a form is read whole (never saved: done() raises first).
-_FALLBACKS = {
-    "text": lambda *a, **k: "",
-    "integer": lambda name, label, low, high: low,
-    "choice": lambda name, label, options: next(iter(options)),
-    "many": lambda *a, **k: [],
-    "phone": lambda *a, **k: None,
-    "phones": lambda *a, **k: [],
-    "email": lambda *a, **k: None,
-    "timezone": lambda *a, **k: "Europe/Moscow",
-    "time": lambda *a, **k: None,
-    "date": lambda *a, **k: date(2000, 1, 1),
-}
+def parse_integer(value: str, label: str, name: str, low: int, high: int) -> int:
+    value = (value or "").strip()
+    try:
+        number = int(value)
+    except ValueError:
+        raise FormError(t.ERR_NUMBER.format(field=label, low=low, high=high), name) from None
+    if not low <= number <= high:
+        raise FormError(t.ERR_NUMBER.format(field=label, low=low, high=high), name)
+    return number
+
+
+def parse_flag(value: str) -> bool:
+    return (value or "").strip().lower() in ("1", "on", "true", "yes", "да")
+
+
+def parse_choice(value: str, label: str, name: str, options: Iterable[str]) -> str:
+    value = (value or "").strip()
+    if value not in set(options):
+        raise FormError(t.ERR_CHOICE.format(field=label), name)
+    return value
+
+
+def parse_many(values: Iterable[Any], options: Iterable[str], label: str, name: str) -> list[str]:
+    """Several of `options` (a multiple select or checkboxes), in the options' order, once."""
+    allowed = list(options)
+    chosen = [str(v).strip() for v in values if str(v).strip()]
+    if any(v not in allowed for v in chosen):
+        raise FormError(t.ERR_CHOICE.format(field=label or name), name)
+    return [v for v in allowed if v in chosen]
+
+
+def parse_email(value: str, label: str, name: str) -> str | None:
+    value = parse_text(value, label, name, limit=200)
+    if value and not EMAIL.match(value):
+        raise FormError(t.ERR_EMAIL.format(value=value), name)
+    return value or None
 
 
 def parse_phone(value: str) -> str:
@@ -285,11 +214,12 @@ def parse_keywords(value: str) -> list[str]:
 
 def vendor_hours(data: FormData, rows: int = 3) -> list[dict[str, Any]]:
     """The vendor's support hours: up to `rows` lines of weekdays and start–end."""
-    reader = Reader(data)
     blocks = []
     for row in range(rows):
-        days = reader.many(f"vendor_days_{row}", [str(d) for d in range(7)], t.SLOT_WEEKDAYS)
-        start, end = reader.raw(f"vendor_start_{row}"), reader.raw(f"vendor_end_{row}")
+        days = parse_many(data.getlist(f"vendor_days_{row}"), [str(d) for d in range(7)],
+                          t.SLOT_WEEKDAYS, f"vendor_days_{row}")
+        start = str(data.get(f"vendor_start_{row}") or "").strip()
+        end = str(data.get(f"vendor_end_{row}") or "").strip()
         if not days and not start and not end:
             continue
         try:
@@ -307,23 +237,6 @@ def vendor_hours(data: FormData, rows: int = 3) -> list[dict[str, Any]]:
 
 def clock_text_padded(value: time) -> str:
     return f"{value.hour:02d}:{value.minute:02d}"
-
-
-def as_mapping(data: Mapping[str, Any]) -> FormData:
-    """Wrap a plain dict (tests, services) so it reads like request.form."""
-
-    class _Plain:
-        def get(self, key: str, default: Any = None) -> Any:
-            value = data.get(key, default)
-            return value[0] if isinstance(value, list | tuple) and value else value
-
-        def getlist(self, key: str) -> list[Any]:
-            value = data.get(key)
-            if value is None:
-                return []
-            return list(value) if isinstance(value, list | tuple) else [value]
-
-    return _Plain()
 
 
 def today_in(zone: str) -> date:
@@ -366,3 +279,276 @@ class PromptForm(Form):
     """A school's wording of one prompt (checked by the service); over-long text is cut."""
 
     text = StringField(filters=[lambda v: _raw(v)[:2000]])
+
+
+# --- Flask-WTF forms of the pages with several fields --------------------------------------------
+#
+# Each field is read by one of the parse functions above (the ones the services and the CLI
+# share). A field's FormError does not stop the form: every field is read, and checked()
+# raises one FormError listing every problem in the fields' order, so the page shows them all.
+
+Parse = Callable[[Any, str, "AdminForm"], Any]
+
+
+class Parsed(Field):
+    """A field whose value is `parse(typed, name, form)`: a clean value, or a FormError.
+
+    `typed` is the first text sent under the field's name ("" when none), or with
+    ``many=True`` every text sent under it. Files and other non-text values are ignored.
+    """
+
+    def __init__(self, parse: Parse, *, many: bool = False, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.parse = parse
+        self.many = many
+        self.typed: list[str] = []
+        self.problems: list[tuple[str, str | None]] = []
+
+    def process_formdata(self, valuelist: list[Any]) -> None:
+        self.typed = [value for value in valuelist if isinstance(value, str)]
+
+    def pre_validate(self, form: BaseForm) -> None:
+        assert isinstance(form, AdminForm)
+        raw: Any = self.typed if self.many else (self.typed[0] if self.typed else "")
+        self.problems = []
+        try:
+            self.data = self.parse(raw, self.name, form)
+        except FormError as error:
+            self.data = None
+            self.problems = list(error.errors)
+            self.errors.extend(error.messages)
+            raise StopValidation() from None
+
+
+class AdminForm(Form):
+    """An admin page's form, read from request.form (or `formdata`)."""
+
+    def __init__(self, formdata: FormData | None = None,
+                 options: Mapping[str, Iterable[str]] | None = None, **kwargs: Any) -> None:
+        self.formdata: FormData = request.form if formdata is None else formdata
+        self.options = {name: list(values) for name, values in (options or {}).items()}
+        super().__init__(formdata=self.formdata, **kwargs)
+
+    def checked(self) -> dict[str, Any]:
+        """Every field's clean value by name, or one FormError with every problem in order."""
+        self.validate()
+        problems = [problem for field in self if isinstance(field, Parsed)
+                    for problem in field.problems]
+        if problems:
+            message, name = problems[0]
+            raise FormError(message, name, errors=problems)
+        return {field.name: field.data for field in self}
+
+
+def _text(label: str, *, required: bool = False, limit: int = 200) -> Any:
+    return Parsed(lambda raw, name, form: parse_text(raw, label, name, required=required,
+                                                      limit=limit))
+
+
+def _integer(label: str, low: int, high: int) -> Any:
+    return Parsed(lambda raw, name, form: parse_integer(raw, label, name, low, high))
+
+
+def _flag() -> Any:
+    return Parsed(lambda raw, name, form: parse_flag(raw))
+
+
+def _one_of(label: str, options: Iterable[str]) -> Any:
+    values = list(options)
+    return Parsed(lambda raw, name, form: parse_choice(raw, label, name, values))
+
+
+def _several(label: str, options: Iterable[str] | None = None, *,
+            none: str | None = None, none_too: bool = False) -> Any:
+    """Several choices (the form's `options[name]` when none are given here).
+
+    With `none`, choosing nothing is refused with that message; with `none_too`, that
+    message follows a bad choice as well (nothing valid was chosen either).
+    """
+    fixed = None if options is None else list(options)
+
+    def parse(raw: list[str], name: str, form: AdminForm) -> list[str]:
+        allowed = form.options.get(name, []) if fixed is None else fixed
+        try:
+            chosen = parse_many(raw, allowed, label, name)
+        except FormError as error:
+            if none and none_too:
+                raise FormError(error.message, error.field,
+                                errors=[*error.errors, (none, name)]) from None
+            raise
+        if none and not chosen:
+            raise FormError(none, name)
+        return chosen
+
+    return Parsed(parse, many=True)
+
+
+def _phone(label: str) -> Any:
+    def parse(raw: str, name: str, form: AdminForm) -> str | None:
+        value = parse_text(raw, label, name, limit=40)
+        return parse_phone(value) if value else None
+    return Parsed(parse)
+
+
+def _phone_list(label: str) -> Any:
+    return Parsed(lambda raw, name, form: parse_phones(parse_text(raw, label, name,
+                                                                  limit=1000)))
+
+
+def _email(label: str) -> Any:
+    return Parsed(lambda raw, name, form: parse_email(raw, label, name))
+
+
+def _timezone() -> Any:
+    return Parsed(lambda raw, name, form: parse_timezone(raw.strip()))
+
+
+def _clock(*, required: bool = True, after: str | None = None) -> Any:
+    """A time of day; with `after`, it must also be later than that field's time."""
+    def parse(raw: str, name: str, form: AdminForm) -> time | None:
+        value = raw.strip()
+        if not value and not required:
+            return None
+        moment = parse_time(value)
+        start = form[after].data if after else None
+        if start is not None:
+            check_interval(start, moment)
+        return moment
+    return Parsed(parse)
+
+
+def _day(*, default: str | None = None) -> Any:
+    """A date; with `default`, an empty field means that field's date."""
+    def parse(raw: str, name: str, form: AdminForm) -> date | None:
+        if default and not raw.strip():
+            return form[default].data
+        return parse_date(raw)
+    return Parsed(parse)
+
+
+WEEKDAYS = [str(d) for d in range(7)]
+DUTY_KINDS = [k.value for k in DutyKind]
+
+
+def _slot_user(raw: str, name: str, form: AdminForm) -> int:
+    try:
+        return int(raw.strip())
+    except ValueError:
+        raise FormError(t.ERR_SLOT_USER, "user_id") from None
+
+
+def _exception_user(raw: str, name: str, form: AdminForm) -> int | None:
+    raw = raw.strip()
+    return int(raw) if raw.isdecimal() else None
+
+
+def _duty_kind(raw: str, name: str, form: AdminForm) -> str:
+    if not raw.strip():
+        return DutyKind.CONSULTATION.value
+    return parse_choice(raw, t.SLOT_KIND, name, DUTY_KINDS)
+
+
+class OrgForm(AdminForm):
+    """A new school: its name, zone, numbers and contacts."""
+
+    name = _text(t.ORG_NAME, required=True)
+    short_name = _text(t.ORG_SHORT_NAME, required=True, limit=100)
+    timezone = _timezone()
+    numbers = _phone_list(t.ORG_NUMBERS)
+    contact_phone = _phone(t.ORG_CONTACT_PHONE)
+    contact_email = _email(t.ORG_CONTACT_EMAIL)
+    head_name = _text(t.ORG_HEAD_NAME)
+    slug = Parsed(lambda raw, name, form: parse_slug(raw))
+
+
+class OrgSettingsForm(OrgForm):
+    """The school's settings page: the above, the vendor, deadlines, callbacks, retention."""
+
+    journal_system = _text(t.ORG_JOURNAL, limit=100)
+    vendor_name = _text(t.ORG_VENDOR_NAME)
+    vendor_phones = _phone_list(t.ORG_VENDOR_PHONES)
+    vendor_phone_note = _text(t.ORG_VENDOR_NOTE, limit=100)
+    vendor_email = _email(t.ORG_VENDOR_EMAIL)
+    vendor_timezone = _timezone()
+    vendor_hours = Parsed(lambda raw, name, form: vendor_hours(form.formdata))
+    vendor_working_days_only = _flag()
+    sla_working_days = _integer(t.ORG_SLA, 1, 30)
+    training_deadline_days = _integer(t.ORG_TRAINING, 1, 60)
+    callback_mode = Parsed(lambda raw, name, form: CallbackMode(parse_choice(
+        raw, t.ORG_CALLBACK_MODE, name, [m.value for m in CallbackMode])))
+    callback_capacity_per_hour = _integer(t.ORG_CAPACITY, 1, 60)
+    retention_days = _integer(t.ORG_RETENTION, 1, 3650)
+    retention_delete_transcripts = _flag()
+
+
+class UserForm(AdminForm):
+    """A member of staff: name, contacts and roles."""
+
+    name = _text(t.USER_NAME, required=True)
+    phone = _phone(t.USER_PHONE)
+    email = _email(t.USER_EMAIL)
+    roles = _several(t.USER_ROLES, [r.value for r in UserRole], none=t.ERR_NO_ROLES)
+
+
+class NewUserForm(UserForm):
+    """A new member of staff: the above, a login and a first password."""
+
+    username = Parsed(lambda raw, name, form: parse_username(raw))
+    password = Parsed(lambda raw, name, form: parse_password(raw, required=True))
+
+
+# Declared before the slot forms' other fields: the form adding slots reads its weekdays first.
+_WEEKDAYS_FIELD = _several(t.SLOT_WEEKDAYS, WEEKDAYS, none=t.ERR_NO_WEEKDAYS)
+
+
+class SlotForm(AdminForm):
+    """A duty slot moved or changed (options: the school's role and topic codes)."""
+
+    user_id = Parsed(_slot_user)
+    start = _clock()
+    end = _clock(after="start")
+    weekday = Parsed(lambda raw, name, form: int(parse_choice(raw, t.SLOT_WEEKDAY, name,
+                                                              WEEKDAYS)))
+    kind = _one_of(t.SLOT_KIND, DUTY_KINDS)
+    roles = _several(t.SLOT_ROLES)
+    topics = _several(t.SLOT_TOPICS)
+
+
+class NewSlotsForm(SlotForm):
+    """Slots added on several weekdays at once: the weekdays come first."""
+
+    weekdays = _WEEKDAYS_FIELD
+    weekday = None  # type: ignore[assignment]  # one slot per chosen weekday instead
+
+
+class ExceptionForm(AdminForm):
+    """Leave, a day off or an extra duty over a range of dates."""
+
+    kind = _one_of(t.COL_KIND, [k.value for k in ExceptionKind])
+    first = _day()
+    last = _day(default="first")
+    user_id = Parsed(_exception_user)
+    start = _clock(required=False)
+    end = _clock(required=False)
+    duty_kind = Parsed(_duty_kind)
+    note = _text(t.EXCEPTION_NOTE)
+
+
+class CalendarForm(AdminForm):
+    """One day of the production calendar made working ("1") or a day off ("0")."""
+
+    day = _day()
+    working = Parsed(lambda raw, name, form: parse_choice(
+        raw, t.CALENDAR_WORKING, name, list(t.CALENDAR_CHOICES)) == "1")
+    note = _text(t.CALENDAR_NOTE)
+
+
+class TopicForm(AdminForm):
+    """A topic of the menu (options: the school's role codes)."""
+
+    roles = _several(t.TOPIC_ROLES, none=t.ERR_TOPIC_ROLES, none_too=True)
+    name = _text(t.TOPIC_NAME, required=True)
+    keywords = Parsed(lambda raw, name, form: parse_keywords(
+        parse_text(raw, t.TOPIC_KEYWORDS, name, limit=2000)))
+    position = _integer(t.TOPIC_POSITION, 0, 99)
+    active = _flag()

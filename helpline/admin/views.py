@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required, login_user
@@ -11,16 +12,12 @@ from werkzeug.datastructures import MultiDict
 from core import access, phones, service, worktime
 from core import ui_text as t
 from core.extensions import db
-from core.models import CallbackMode, DutyKind, ExceptionKind, UserRole
+from core.models import DutyKind, UserRole
 from helpline import public
 from helpline.admin import bp
 from helpline.admin import forms as f
 from helpline.admin import service as admin
 from helpline.admin.access import admin_required, choose, org, regional_required, who
-
-ROLES = [r.value for r in UserRole]
-KINDS = [k.value for k in DutyKind]
-WEEKDAYS = [str(d) for d in range(7)]
 
 
 def _refused(template: str, error: f.FormError, **context):
@@ -59,42 +56,10 @@ def home():
 # --- organizations -----------------------------------------------------------------------------
 
 
-def _org_values(data, *, creating: bool) -> dict:
-    """The organization form as model values (everything validated)."""
-    r = f.Reader(data, collect=True)  # every problem of the form shown at once
-    values = {
-        "name": r.text("name", t.ORG_NAME, required=True),
-        "short_name": r.text("short_name", t.ORG_SHORT_NAME, required=True, limit=100),
-        "timezone": r.timezone("timezone"),
-        "numbers": r.phones("numbers", t.ORG_NUMBERS),
-        "contact_phone": r.phone("contact_phone", t.ORG_CONTACT_PHONE),
-        "contact_email": r.email("contact_email", t.ORG_CONTACT_EMAIL),
-        "head_name": r.text("head_name", t.ORG_HEAD_NAME),
-    }
-    values["slug"] = r.check(f.parse_slug, r.raw("slug"))
-    if creating:
-        r.done()
-        return values
-    values |= {
-        "journal_system": r.text("journal_system", t.ORG_JOURNAL, limit=100),
-        "vendor_name": r.text("vendor_name", t.ORG_VENDOR_NAME),
-        "vendor_phones": r.phones("vendor_phones", t.ORG_VENDOR_PHONES),
-        "vendor_phone_note": r.text("vendor_phone_note", t.ORG_VENDOR_NOTE, limit=100),
-        "vendor_email": r.email("vendor_email", t.ORG_VENDOR_EMAIL),
-        "vendor_timezone": r.timezone("vendor_timezone"),
-        "vendor_hours": r.check(f.vendor_hours, data, fallback=[]),
-        "vendor_working_days_only": r.flag("vendor_working_days_only"),
-        "sla_working_days": r.integer("sla_working_days", t.ORG_SLA, 1, 30),
-        "training_deadline_days": r.integer("training_deadline_days", t.ORG_TRAINING, 1, 60),
-        "callback_mode": CallbackMode(r.choice("callback_mode", t.ORG_CALLBACK_MODE,
-                                               [m.value for m in CallbackMode])),
-        "callback_capacity_per_hour": r.integer("callback_capacity_per_hour", t.ORG_CAPACITY,
-                                                1, 60),
-        "retention_days": r.integer("retention_days", t.ORG_RETENTION, 1, 3650),
-        "retention_delete_transcripts": r.flag("retention_delete_transcripts"),
-    }
-    r.done()
-    return values
+def _org_values(*, creating: bool) -> dict[str, Any]:
+    """The organization form as model values (everything validated, every problem at once)."""
+    form = f.OrgForm() if creating else f.OrgSettingsForm()
+    return form.checked()
 
 
 @bp.route("/organizations/new", methods=["GET", "POST"])
@@ -104,7 +69,7 @@ def org_new():
     if request.method == "GET":
         return render_template("admin/org_new.html", form=None)
     try:
-        created = admin.create_organization(_org_values(request.form, creating=True), who())
+        created = admin.create_organization(_org_values(creating=True), who())
     except f.FormError as error:
         return _refused("admin/org_new.html", error)
     choose(created)
@@ -119,7 +84,7 @@ def organization():
     if request.method == "GET":
         return render_template("admin/organization.html", form=None, zones=t.TIMEZONES)
     try:
-        admin.update_organization(current, _org_values(request.form, creating=False), who())
+        admin.update_organization(current, _org_values(creating=False), who())
     except f.FormError as error:
         return _refused("admin/organization.html", error, zones=t.TIMEZONES)
     return _done(t.SAVED, "admin.organization")
@@ -128,23 +93,9 @@ def organization():
 # --- users ---------------------------------------------------------------------------------------
 
 
-def _user_values(data, *, new: bool = False) -> dict:
+def _user_values(*, new: bool = False) -> dict[str, Any]:
     """The user form's values; a new user's login and password are read with the rest."""
-    r = f.Reader(data, collect=True)  # every problem of the form shown at once
-    values = {
-        "name": r.text("name", t.USER_NAME, required=True),
-        "phone": r.phone("phone", t.USER_PHONE),
-        "email": r.email("email", t.USER_EMAIL),
-        "roles": r.many("roles", ROLES, t.USER_ROLES),
-    }
-    if not values["roles"] and not any(field == "roles" for _m, field in r.problems):
-        r.problems.append((t.ERR_NO_ROLES, "roles"))
-    if new:
-        values["username"] = r.check(f.parse_username, data.get("username", ""))
-        values["password"] = r.check(lambda v: f.parse_password(v, required=True),
-                                     data.get("password", ""))
-    r.done()
-    return values
+    return (f.NewUserForm() if new else f.UserForm()).checked()
 
 
 def _users_page(status: int = 200, **context):
@@ -159,7 +110,7 @@ def users():
     if request.method == "GET":
         return _users_page(form=None)
     try:
-        values = _user_values(request.form, new=True)
+        values = _user_values(new=True)
         password = values.pop("password")
         user = admin.create_user(org(), values, password, who())
     except f.FormError as error:
@@ -184,7 +135,7 @@ def user(user_id: int):
     if request.method == "GET":
         return render_template("admin/user.html", form=None, **context)
     try:
-        admin.update_user(org(), person, _user_values(request.form), who())
+        admin.update_user(org(), person, _user_values(), who())
     except f.FormError as error:
         return _refused("admin/user.html", error, **context)
     return _done(t.SAVED, "admin.user", user_id=person.id)
@@ -222,33 +173,16 @@ def user_password(user_id: int):
 # --- the duty schedule ---------------------------------------------------------------------------
 
 
-def _slot_values(data, *, weekday_field: str | None = "weekday",
-                 r: f.Reader | None = None) -> admin.SlotValues:
-    """The slot's fields; every problem of the form is raised at once."""
+def _slot_values(form: f.SlotForm) -> tuple[admin.SlotValues, list[int]]:
+    """The slot's fields and the weekdays chosen (adding); every problem raised at once."""
     current = org()
-    r = r or f.Reader(data, collect=True)
-    user_id = r.check(_slot_user, r.raw("user_id"), fallback=0)
-    start, end = r.time("start"), r.time("end")
-    if start is not None and end is not None:
-        r.check(f.check_interval, start, end)
-    values = admin.SlotValues(
-        user_id=user_id,
-        weekday=int(r.choice(weekday_field, t.SLOT_WEEKDAY, WEEKDAYS)) if weekday_field else 0,
-        start=start,
-        end=end,
-        kind=r.choice("kind", t.SLOT_KIND, KINDS),
-        roles=r.many("roles", [x.code for x in current.roles], t.SLOT_ROLES),
-        topics=r.many("topics", [x.code for x in current.topics], t.SLOT_TOPICS),
-    )
-    r.done()
-    return values
-
-
-def _slot_user(raw: str) -> int:
-    try:
-        return int(raw)
-    except ValueError:
-        raise f.FormError(t.ERR_SLOT_USER, "user_id") from None
+    form.options = {"roles": [x.code for x in current.roles],
+                    "topics": [x.code for x in current.topics]}
+    values = form.checked()
+    slot = admin.SlotValues(
+        user_id=values["user_id"], weekday=values.get("weekday", 0), start=values["start"],
+        end=values["end"], kind=values["kind"], roles=values["roles"], topics=values["topics"])
+    return slot, [int(d) for d in values.get("weekdays", [])]
 
 
 def _schedule_page(status: int = 200, **context):
@@ -319,12 +253,8 @@ def schedule():
 @bp.post("/schedule/slots")
 @admin_required
 def slot_add():
-    r = f.Reader(request.form, collect=True)  # every problem of the form shown at once
     try:
-        weekdays = [int(d) for d in r.many("weekdays", WEEKDAYS, t.SLOT_WEEKDAYS)]
-        if not weekdays:
-            r.problems.append((t.ERR_NO_WEEKDAYS, "weekdays"))
-        values = _slot_values(request.form, weekday_field=None, r=r)
+        values, weekdays = _slot_values(f.NewSlotsForm())
         created = admin.add_slots(org(), weekdays, values, who())
     except f.FormError as error:
         db.session.rollback()
@@ -347,7 +277,7 @@ def _slot(slot_id: int):
 def slot_move(slot_id: int):
     slot = _slot(slot_id)
     try:
-        values = _slot_values(request.form)
+        values, _weekdays = _slot_values(f.SlotForm())
         admin.move_slot(org(), slot, values, who())
     except f.FormError as error:
         db.session.rollback()
@@ -383,21 +313,8 @@ def _exceptions_page(status: int = 200, **context):
 def exceptions():
     if request.method == "GET":
         return _exceptions_page(form=None)
-    r = f.Reader(request.form, collect=True)  # every problem of the form shown at once
-    try:
-        kind = r.choice("kind", t.COL_KIND, [k.value for k in ExceptionKind])
-        first = r.date("first")
-        last = r.date("last") if r.raw("last") else first
-        raw_user = r.raw("user_id")
-        values = admin.ExceptionValues(
-            kind=kind, first=first, last=last,
-            user_id=int(raw_user) if raw_user.isdigit() else None,
-            start=r.time("start", required=False), end=r.time("end", required=False),
-            duty_kind=r.choice("duty_kind", t.SLOT_KIND, KINDS) if r.raw("duty_kind")
-            else DutyKind.CONSULTATION.value,
-            note=r.text("note", t.EXCEPTION_NOTE),
-        )
-        r.done()
+    try:  # every problem of the form shown at once
+        values = admin.ExceptionValues(**f.ExceptionForm().checked())
         created = admin.add_exceptions(org(), values, who())
     except f.FormError as error:
         db.session.rollback()
@@ -436,15 +353,14 @@ def _calendar_page(status: int = 200, **context):
 def calendar():
     if request.method == "GET":
         return _calendar_page(form=None)
-    r = f.Reader(request.form)
-    try:
-        day = r.date("day")
-        working = r.choice("working", t.CALENDAR_WORKING, list(t.CALENDAR_CHOICES)) == "1"
-        note = r.text("note", t.CALENDAR_NOTE)
+    try:  # every problem of the form shown at once
+        values = f.CalendarForm().checked()
+        day, working, note = values["day"], values["working"], values["note"]
         admin.set_override(org(), day, working, note, who())
     except f.FormError as error:
         db.session.rollback()
-        return _calendar_page(400, form=request.form, error=error.message)
+        return _calendar_page(400, form=request.form, error=error.message,
+                              errors=error.messages)
     what = t.CALENDAR_CHOICES["1" if working else "0"]
     return _done(t.CALENDAR_SAVED.format(day=day.strftime("%d.%m.%Y"), what=what),
                  "admin.calendar")
@@ -463,23 +379,10 @@ def calendar_remove(override_id: int):
 # --- topics --------------------------------------------------------------------------------------
 
 
-def _topic_values(data) -> dict:
+def _topic_values() -> dict[str, Any]:
     """The topic's fields; every problem of the form is raised at once."""
-    current = org()
-    r = f.Reader(data, collect=True)
-    roles = r.many("roles", [x.code for x in current.roles], t.TOPIC_ROLES)
-    if not roles:
-        r.problems.append((t.ERR_TOPIC_ROLES, "roles"))
-    values = {
-        "name": r.text("name", t.TOPIC_NAME, required=True),
-        "keywords": r.check(f.parse_keywords, r.text("keywords", t.TOPIC_KEYWORDS, limit=2000),
-                            fallback=[]),
-        "roles": roles,
-        "position": r.integer("position", t.TOPIC_POSITION, 0, 99),
-        "active": r.flag("active"),
-    }
-    r.done()
-    return values
+    form = f.TopicForm(options={"roles": [x.code for x in org().roles]})
+    return form.checked()
 
 
 def _topics_page(status: int = 200, **context):
@@ -499,7 +402,7 @@ def topics():
     if request.method == "GET":
         return _topics_page(form=None)
     try:
-        topic = admin.add_topic(org(), _topic_values(request.form), who())
+        topic = admin.add_topic(org(), _topic_values(), who())
     except f.FormError as error:
         db.session.rollback()
         return _topics_page(400, form=request.form, error=error.message,
@@ -514,7 +417,7 @@ def topic_save(topic_id: int):
     if topic is None:
         abort(404)
     try:
-        admin.update_topic(org(), topic, _topic_values(request.form), who())
+        admin.update_topic(org(), topic, _topic_values(), who())
     except f.FormError as error:
         db.session.rollback()
         return _topics_page(400, form=request.form, error=error.message,

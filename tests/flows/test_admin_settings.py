@@ -461,6 +461,19 @@ def test_calendar_overrides(app, head):
     assert audited(app, "calendar.set") == 2 and audited(app, "calendar.removed") == 1
 
 
+def test_the_calendar_form_shows_all_its_errors_at_once_and_keeps_the_note(app, head):
+    response = head.post("/admin/calendar", {"day": "31.02.2027", "working": "может быть",
+                                             "note": "приказ № 7"})
+    assert response.status_code == 400
+    page = text(response)
+    date_error = t.ERR_DATE.format(value="31.02.2027")
+    choice_error = t.ERR_CHOICE.format(field=t.CALENDAR_WORKING)
+    assert date_error in page and choice_error in page
+    assert page.index(date_error) < page.index(choice_error)  # in the fields' order
+    assert 'value="приказ № 7"' in page  # what was typed is still there
+    assert count(app, CalendarOverride) == 0
+
+
 # --- topics --------------------------------------------------------------------------------------
 
 

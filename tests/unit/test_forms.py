@@ -106,3 +106,37 @@ def test_an_admin_sets_a_password_within_the_limits(app):
         assert (info.value.message, info.value.field) == (expected, "password")
     with app.test_request_context("/", method="POST", data={"password": " spaced pass "}):
         assert admin_forms.PasswordForm().checked() == " spaced pass "  # kept as typed
+
+
+def test_an_admin_form_lists_every_problem_in_the_fields_order(app):
+    from helpline.admin import forms as admin_forms
+
+    data = {"name": " ", "phone": "12", "email": "x@y.ru", "roles": ["boss"],
+            "username": "Пётр", "password": "short"}
+    with app.test_request_context("/", method="POST", data=data):
+        with pytest.raises(admin_forms.FormError) as info:
+            admin_forms.NewUserForm().checked()
+    assert info.value.errors == [
+        (t.ERR_REQUIRED.format(field=t.USER_NAME), "name"),
+        (t.ERR_PHONE.format(value="12"), None),
+        (t.ERR_CHOICE.format(field=t.USER_ROLES), "roles"),  # not «no roles» on top of it
+        (t.ERR_USERNAME, "username"),
+        (t.ERR_PASSWORD_SHORT.format(min=8), "password"),
+    ]
+    assert (info.value.message, info.value.field) == info.value.errors[0]
+
+
+def test_an_admin_form_gives_clean_values_and_ignores_files(app):
+    import io
+
+    from helpline.admin import forms as admin_forms
+
+    data = {"name": (io.BytesIO(b"x"), "name.txt"), "roles": ["admin"]}
+    with app.test_request_context("/", method="POST", data=data):
+        with pytest.raises(admin_forms.FormError) as info:
+            admin_forms.UserForm().checked()  # a file is not a name
+        assert info.value.errors == [(t.ERR_REQUIRED.format(field=t.USER_NAME), "name")]
+    data = {"name": " Анна ", "roles": ["consultant", "admin", "consultant"]}
+    with app.test_request_context("/", method="POST", data=data):
+        assert admin_forms.UserForm().checked() == {
+            "name": "Анна", "phone": None, "email": None, "roles": ["consultant", "admin"]}  # the options' order, once
