@@ -15,7 +15,7 @@ from callbacks.models import Callback, CallbackStatus
 from core import service as org_service
 from core import settings, worktime
 from core.extensions import db
-from core.models import DutyException, DutyKind, DutySlot, ExceptionKind, User
+from core.models import DutyException, DutyKind, DutySlot, ExceptionKind, Organization, User
 from tickets import service as tickets
 
 MSK = ZoneInfo("Europe/Moscow")
@@ -203,6 +203,33 @@ def test_a_leave_moves_the_plans_to_the_next_window(app, school):
     assert [local(cb.planned_at).time() for cb in callbacks] == [time(9), time(9, 10),
                                                                   time(9, 20)]
     assert {local(cb.planned_at).date() for cb in callbacks} == {date(2026, 12, 1)}
+
+
+def test_the_minute_job_looks_only_at_schools_with_callbacks_waiting(app, school, gymnasium,
+                                                                      statements):
+    with at(datetime(2026, 11, 27, 20, 0, tzinfo=MSK)):
+        callback = message(school)
+        jobs.retries(app)
+    # A change in a school with nothing waiting has nothing to move...
+    gymnasium.exceptions.append(DutyException(day=date(2026, 11, 30), kind=ExceptionKind.CLOSED))
+    school.exceptions.append(DutyException(day=date(2026, 11, 30), kind=ExceptionKind.CLOSED))
+    db.session.commit()
+    with at(datetime(2026, 11, 28, 12, 0, tzinfo=MSK)):
+        assert jobs.retries(app)["replanned"] == 1  # ...the waiting school's plan moves
+    db.session.refresh(callback)
+    assert local(callback.planned_at) == datetime(2026, 12, 1, 9, 0, tzinfo=MSK)
+    with at(datetime(2026, 11, 28, 12, 1, tzinfo=MSK)):
+        with statements:
+            assert jobs.retries(app)["replanned"] == 0
+        quiet = len(statements)
+    # Statements of a quiet minute do not grow with the schools that have nothing waiting.
+    db.session.add_all(Organization(name=f"Школа № {n}", short_name=f"Школа {n}",
+                                    slug=f"school-{n}") for n in range(5))
+    db.session.commit()
+    with at(datetime(2026, 11, 28, 12, 2, tzinfo=MSK)):
+        with statements:
+            jobs.retries(app)
+    assert len(statements) == quiet
 
 
 def test_a_closed_day_moves_the_plans_too(school):
