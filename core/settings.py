@@ -47,7 +47,7 @@ class SpeechSettings:
     vosk_model: str = setting("", "directory of an unpacked Vosk model (still works)",
                               key="VOSK_MODEL")
     language: str = setting("ru", "language of the messages", key="ASR_LANGUAGE")
-    beam_size: int = setting(5, "Whisper beam width", key="ASR_BEAM_SIZE")
+    beam_size: int = setting(10, "Whisper beam width", key="ASR_BEAM_SIZE")
     temperature: str = setting("0 0.2 0.4 0.6 0.8 1.0", "Whisper's fallback temperatures "
                                "(`0` = greedy only)", key="ASR_TEMPERATURE")
     vad_filter: bool = setting(True, "skip silence before decoding (Silero VAD inside "

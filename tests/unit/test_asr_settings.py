@@ -12,7 +12,7 @@ def test_defaults_are_vosk_with_the_old_variable():
     settings = asr.settings_from_config({"VOSK_MODEL": "/m/vosk-ru"})
     assert (settings.engine, settings.model) == ("vosk", "/m/vosk-ru")
     w = settings.whisper
-    assert (w.language, w.beam_size, w.vad_filter, w.compute_type) == ("ru", 5, True, "int8")
+    assert (w.language, w.beam_size, w.vad_filter, w.compute_type) == ("ru", 10, True, "int8")
     assert w.initial_prompt is None and w.temperature[0] == 0.0
 
 
