@@ -13,6 +13,7 @@ from sqlalchemy import func, insert, select, update
 
 from callbacks import planner, service
 from callbacks.models import Callback, CallbackOutcome, CallbackStatus
+from core import settings
 from core.extensions import db
 from core.models import AuditEvent, Organization, User
 from tickets.models import Channel, Recording, Ticket, TicketStatus, Transcript, TranscriptionState
@@ -97,7 +98,7 @@ def seed_waiting(org: Organization, count: int, now: datetime) -> list[datetime]
     (older messages, due before any new one); returns the planned instants."""
     taken = db.session.execute(select(Callback.operator_id, Callback.planned_at).where(
         Callback.organization_id == org.id, Callback.planned_at.is_not(None))).all()
-    plan = service._planner(org, now, taken)
+    plan = service._planner(org, now, settings.current().callbacks, taken)
     slots, earliest = [], now + timedelta(minutes=5)
     for key in range(count):
         slot = plan.place(planner.Request(key=key, earliest=earliest))
