@@ -234,8 +234,11 @@ def _webhook_timeouts(_session, _transaction, connection) -> None:
         cfg = current_app.config
         lock_ms = int(float(cfg.get("WEBHOOK_DB_TIMEOUT", 2)) * 1000)
         statement_ms = int(float(cfg.get("WEBHOOK_STATEMENT_TIMEOUT", 5)) * 1000)
-        connection.exec_driver_sql(f"SET LOCAL lock_timeout = {lock_ms}")
-        connection.exec_driver_sql(f"SET LOCAL statement_timeout = {statement_ms}")
+        # One round trip for both (SET LOCAL would be two): set_config(..., true) is local
+        # to the transaction, as SET LOCAL is.
+        connection.exec_driver_sql(
+            f"SELECT set_config('lock_timeout', '{lock_ms}', true),"
+            f" set_config('statement_timeout', '{statement_ms}', true)")
 
 
 def _register_models() -> None:

@@ -25,7 +25,7 @@ URL = "https://api.twilio.com/2010-04-01/Accounts/AC1/Recordings/" + RECORDING
 
 
 class Cost:
-    """Statements and commits; the per-transaction timeouts (PostgreSQL's SET LOCAL, SQLite's
+    """Statements and commits; the per-transaction timeouts (PostgreSQL's set_config, SQLite's
     PRAGMA busy_timeout) are the database's settings, not the step's work."""
 
     def __init__(self) -> None:
@@ -33,7 +33,7 @@ class Cost:
         self.commits = 0
 
     def _statement(self, _conn, _cursor, statement, *_args) -> None:
-        if not statement.startswith(("SET LOCAL", "PRAGMA")):
+        if not statement.startswith(("SELECT set_config(", "PRAGMA")):
             self.statements.append(statement)
 
     def _commit(self, _conn) -> None:
