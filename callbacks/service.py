@@ -72,8 +72,28 @@ def caller_zone(phone: str | None, org: Organization) -> ZoneInfo:
     return _zone(phone, org.timezone)
 
 
+@dataclass
+class Ahead:
+    """A new ticket's callback, placed before the ticket was stored (plan_ahead)."""
+
+    callback: Callback
+    placement: Placement
+
+
+def plan_ahead(draft: Ticket, *, policy: CallbackSettings,
+               preferred_at: datetime | None = None) -> Ahead:
+    """Place the callback of a ticket not stored yet (tickets.draft_ticket), reading only:
+    no lock is held while planning. request_callback(ahead=...) then writes it under the
+    lock that storing the ticket takes, after checking that its slot is still free."""
+    org = db.session.get_one(Organization, draft.organization_id)
+    now = clock.now()
+    callback = _new_callback(draft, org, policy=policy, preferred_at=preferred_at, now=now)
+    return Ahead(callback, _placement(org, now, callback, draft, policy=policy))
+
+
 def request_callback(ticket: Ticket, *, policy: CallbackSettings,
-                     preferred_at: datetime | None = None) -> Callback:
+                     preferred_at: datetime | None = None, ahead: Ahead | None = None
+                     ) -> Callback:
     """Plan the ticket's callback (once: a second request returns the same plan).
 
     Only this callback is placed (see planner.Planner.insert): the waiting ones keep their
@@ -81,11 +101,18 @@ def request_callback(ticket: Ticket, *, policy: CallbackSettings,
     is taken, then checked and written under it, so the lock (on SQLite the database's write
     lock) is held for a few statements, never across planning; a concurrent change of the
     same slots sends the request round again, and the last try plans under the lock.
+
+    ``ahead``: the ticket was opened in this very transaction (not committed yet) and its
+    callback placed beforehand by plan_ahead: the record action writes the ticket and its
+    callback in one commit. Storing the ticket took the organization's row (the planning
+    lock); no other callback of the ticket can exist yet.
     """
+    org = db.session.get_one(Organization, ticket.organization_id)
+    if ahead is not None:
+        return _write_ahead(ticket, org, ahead, policy=policy)
     existing = active_for(ticket)
     if existing is not None:
         return existing
-    org = db.session.get_one(Organization, ticket.organization_id)
     for attempt in range(PLACEMENT_TRIES + 1):
         locked = attempt >= PLACEMENT_TRIES - 1
         if locked:
@@ -117,8 +144,46 @@ def request_callback(ticket: Ticket, *, policy: CallbackSettings,
             break
         db.session.rollback()  # another message took one of these slots first: plan again
         log.info("organization %s: a slot was taken meanwhile; placing again", org.id)
+    return _planned(callback, ticket, org)
+
+
+def _new_callback(ticket: Ticket, org: Organization, *, policy: CallbackSettings,
+                  preferred_at: datetime | None, now: datetime) -> Callback:
+    return Callback(
+        organization_id=org.id,
+        phone=ticket.callback_number,
+        preferred_at=preferred_at,
+        max_attempts=policy.max_attempts,
+        status=CallbackStatus.PLANNED,
+        created_at=now,
+    )
+
+
+def _write_ahead(ticket: Ticket, org: Organization, ahead: Ahead, *,
+                 policy: CallbackSettings) -> Callback:
+    """request_callback for a ticket stored in this transaction, under its lock."""
+    callback = ahead.callback
+    callback.ticket_id = ticket.id
+    if not _apply_placement(ahead.placement, callback):
+        # Another message took the slot between planning and the lock: place it again, now
+        # under the lock (rare; nothing was written yet).
+        log.info("organization %s: a slot was taken meanwhile; placing again", org.id)
+        placement = _placement(org, clock.now(), callback, ticket, policy=policy)
+        _apply_placement(placement, callback, check=False)
+    _promise(callback, org)  # before the INSERT: written with the row
+    db.session.add(callback)
+    db.session.flush()
+    return _planned(callback, ticket, org)
+
+
+def _promise(callback: Callback, org: Organization) -> None:
     promised = promise_time(callback, org)
     callback.promised_at = promised.astimezone(UTC) if promised else None
+
+
+def _planned(callback: Callback, ticket: Ticket, org: Organization) -> Callback:
+    """Promise, audit and commit a callback just placed."""
+    _promise(callback, org)
     service.audit(
         "callback.planned", "callback", callback.id, organization_id=org.id,
         ticket=ticket.id, planned_at=iso(callback.planned_at), at_risk=callback.at_risk,
@@ -847,14 +912,17 @@ def assign(callback: Callback, user: User | None, *, actor: str,
     return callback
 
 
-def want_confirmation_sms(ticket: Ticket, policy: CallbackSettings) -> bool:
-    """Mark the ticket's confirmation SMS to be sent (when enabled); the job sends it."""
+def want_confirmation_sms(ticket: Ticket, policy: CallbackSettings, *,
+                          commit: bool = True) -> bool:
+    """Mark the ticket's confirmation SMS to be sent (when enabled); the job sends it.
+    ``commit=False`` leaves the mark to the caller's commit."""
     if not policy.confirmation_sms_enabled or ticket.confirmation_sms is not None:
         return False
     if not (ticket.callback_number or ticket.caller_number):
         return False
     ticket.confirmation_sms = "pending"
-    db.session.commit()
+    if commit:
+        db.session.commit()
     return True
 
 

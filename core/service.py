@@ -5,8 +5,10 @@ from __future__ import annotations
 import functools
 import threading
 import weakref
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from datetime import date, time
+from typing import TypeVar
 
 from cachetools import TTLCache
 from sqlalchemy import event, inspect, select
@@ -82,38 +84,83 @@ def _calendar(overrides: tuple[tuple[date, bool], ...]) -> worktime.ProductionCa
     return worktime.ProductionCalendar(dict(overrides))
 
 
-# Built schedules per (organization, schedule_version): every webhook asks for one, and
-# building it reads four tables. The version lives in the database, so each process sees a
-# change on its next request; the TTL only bounds memory and a rolled-back change.
+# Built schedules and menus per (organization, schedule_version): every webhook asks for
+# them, and building them reads several tables. The version lives in the organization's row,
+# so each process sees a change on its next request; the TTL only bounds memory and a
+# rolled-back change.
 SCHEDULE_CACHE_SECONDS = 300
 _schedules: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # one cache per database
 _schedules_lock = threading.Lock()
+T = TypeVar("T")
 
 
 def _schedule_cache() -> TTLCache:
     engine = db.engine
     cache = _schedules.get(engine)
     if cache is None:
-        cache = _schedules[engine] = TTLCache(maxsize=4096, ttl=SCHEDULE_CACHE_SECONDS)
+        cache = _schedules[engine] = TTLCache(maxsize=8192, ttl=SCHEDULE_CACHE_SECONDS)
     return cache
 
 
-def schedule_for(org: Organization) -> worktime.Schedule:
-    """The organization's duty schedule (every kind) as plain values for worktime."""
+def _versioned(org: Organization, what: str, build: Callable[[Organization], T]) -> T:
+    """build(org), cached per organization and schedule_version."""
     if org.id is None or org.schedule_version is None:  # not stored yet
-        return _build_schedule(org)
-    key = (org.id, org.schedule_version, org.timezone)
+        return build(org)
+    key = (what, org.id, org.schedule_version, org.timezone)
     with _schedules_lock:
         cache = _schedule_cache()
         found = cache.get(key)
     if found is None:
-        found = _build_schedule(org)
+        found = build(org)
         with _schedules_lock:
             cache[key] = found
     return found
 
 
-_SCHEDULE_MODELS = (DutySlot, DutyException, CalendarOverride)
+def schedule_for(org: Organization) -> worktime.Schedule:
+    """The organization's duty schedule (every kind) as plain values for worktime."""
+    return _versioned(org, "schedule", _build_schedule)
+
+
+@dataclass(frozen=True)
+class MenuRole:
+    code: str
+    name: str
+    digit: str
+    keywords: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class MenuTopic:
+    code: str
+    name: str
+    roles: tuple[str, ...]
+    keywords: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Menu:
+    """What the phone menu offers: the caller roles and the active topics, in menu order."""
+
+    roles: tuple[MenuRole, ...]
+    topics: tuple[MenuTopic, ...]
+
+
+def menu_for(org: Organization) -> Menu:
+    """The organization's phone menu as plain values (cached: no query once built)."""
+    return _versioned(org, "menu", _build_menu)
+
+
+def _build_menu(org: Organization) -> Menu:
+    return Menu(
+        roles=tuple(MenuRole(r.code, r.name, r.digit, tuple(r.keywords or ())) for r in org.roles),
+        topics=tuple(MenuTopic(t.code, t.name, tuple(t.roles or ()), tuple(t.keywords or ()))
+                     for t in org.topics if t.active),
+    )
+
+
+# What schedule_for and menu_for read: a change moves the organization's version on.
+_SCHEDULE_MODELS = (DutySlot, DutyException, CalendarOverride, CallerRole, Topic)
 
 
 @event.listens_for(Session, "before_flush")
@@ -195,9 +242,9 @@ def _parse_time(value: str) -> time:
     return time(int(hours), int(minutes))
 
 
-def topics_for(org: Organization, role: str | None) -> list[Topic]:
+def topics_for(org: Organization, role: str | None) -> list[MenuTopic]:
     """Active topics offered to callers of this role, in menu order."""
-    return [t for t in org.topics if t.active and (role is None or role in (t.roles or ()))]
+    return [t for t in menu_for(org).topics if role is None or role in t.roles]
 
 
 def topic_keywords(org: Organization) -> dict[str, list[str]]:
@@ -255,6 +302,7 @@ __all__ = [
     "audit",
     "calendar_for",
     "find_by_number",
+    "menu_for",
     "schedule_for",
     "seed_catalogue",
     "topic_keywords",

@@ -53,15 +53,12 @@ def _attempt() -> int:
 
 
 def _context() -> tuple[Organization | None, Call]:
-    org = service.find_by_number(_form("To", 40))
-    call = tickets.record_call(
+    return tickets.call_context(
         _form("CallSid", 64) or "unknown",
-        org=org,
-        from_number=_caller(),
         to_number=phones.normalize(_form("To", 40)),
+        from_number=_caller(),
         direction=_form("Direction", 20) or "inbound",
     )
-    return org, call
 
 
 def _say(org: Organization | None) -> twiml.Speaker:
@@ -143,7 +140,7 @@ def _say_when(org: Organization, when) -> str:
 
 
 def _role_hints(org: Organization) -> list[str]:
-    return [k for r in org.roles for k in (r.keywords or ())]
+    return [k for r in service.menu_for(org).roles for k in r.keywords]
 
 
 @bp.post("/menu")
@@ -160,8 +157,8 @@ def menu(org: Organization, call: Call):
 def role(org: Organization, call: Call):
     """The caller chose a role (1 parent, 2 staff), the information (3), or to add a message (9)."""
     say = _say(org)
-    options = {r.code: list(r.keywords or ()) for r in org.roles}
-    digits = {r.digit: r.code for r in org.roles} | {"3": "info", "9": "add"}
+    options = {r.code: list(r.keywords) for r in service.menu_for(org).roles}
+    digits = {r.digit: r.code for r in service.menu_for(org).roles} | {"3": "info", "9": "add"}
     choice, answered = _choice(options, digits)
     if choice == "info":
         tickets.set_call_state(call, heard_info=True)
@@ -198,7 +195,7 @@ def _topic_menu(org: Organization, role: str, *, attempt: int, problem: str | No
 def topic(org: Organization, call: Call):
     """The caller chose a topic: put them through if someone is on duty, else take a message."""
     role_code = request.args.get("role") or call.role
-    if role_code not in {r.code for r in org.roles}:
+    if role_code not in {r.code for r in service.menu_for(org).roles}:
         return twiml.respond(twiml.role_menu(_say(org), _role_hints(org), attempt=1))
     topics = service.topics_for(org, role_code)[:9]
     options = {t.code: list(t.keywords or ()) for t in topics}
@@ -263,7 +260,7 @@ def live_answered():
     except ValueError:
         user_id = None
     ticket = tickets.take_live_call(org, call, user_id=user_id)
-    role = {r.code: r.name for r in org.roles}.get(call.role or "")
+    role = {r.code: r.name for r in service.menu_for(org).roles}.get(call.role or "")
     topic = {tp.code: tp.name for tp in org.topics}.get(call.topic or "")
     return twiml.respond(twiml.live_whisper(
         _say(org), russian.say_digits_grouped(str(ticket.number)), role, topic))
@@ -319,9 +316,8 @@ def recorded(org: Organization, call: Call):
     say = _say(org)
     state = call.state or {}
     has_audio = bool(_form("RecordingUrl", 500)) and not request.args.get("empty")
-    if not has_audio and state.get("heard_info") and call.role is None and (
-        tickets.find_by_call(call.call_sid) is None
-    ):
+    existing = tickets.find_by_call(call.call_sid)
+    if not has_audio and state.get("heard_info") and call.role is None and existing is None:
         # Heard the schedule, then silence: nothing to call back about.
         return twiml.respond(twiml.goodbye(say, "INFO_GOODBYE"))
     lines: list[tuple[str, dict]] = []
@@ -329,7 +325,8 @@ def recorded(org: Organization, call: Call):
         lines.append(("NO_MESSAGE", {}))
 
     repeat = state.get("repeat_ticket")
-    existing = tickets.find_by_call(call.call_sid)
+    policy = settings.current().callbacks
+    ahead = None  # a ticket opened now: it and its callback are one commit
     if existing is None and repeat and state.get("adding"):
         existing = tickets.get(org.id, repeat)
         if existing is not None:
@@ -339,22 +336,26 @@ def recorded(org: Organization, call: Call):
         lines.append(("MESSAGE_ADDED",
                       {"number": russian.say_digits_grouped(str(ticket.number))}))
     else:
-        ticket = existing or tickets.open_ticket(
-            org=org,
-            call_sid=call.call_sid,
-            caller_number=call.from_number,
-            callback_number=state.get("callback_number"),
-            role=call.role,
-            topic=call.topic,
-            channel=Channel.VOICEMAIL if has_audio else Channel.MISSED_CALL,
-        )
+        if existing is None:
+            draft = tickets.draft_ticket(
+                org=org,
+                call_sid=call.call_sid,
+                caller_number=call.from_number,
+                callback_number=state.get("callback_number"),
+                role=call.role,
+                topic=call.topic,
+                channel=Channel.VOICEMAIL if has_audio else Channel.MISSED_CALL,
+            )
+            planned = callbacks.plan_ahead(draft, policy=policy)  # before the lock
+            existing, fresh = tickets.start_ticket(draft, org=org, call=call, checked=True)
+            ahead = planned if fresh else None
+        ticket = existing
         lines.append(("TICKET_CREATED",
                       {"number": russian.say_digits_grouped(str(ticket.number))}))
-    policy = settings.current().callbacks
-    callback = callbacks.request_callback(ticket, policy=policy)
-    when = callbacks.promise_time(callback, org)
     if has_audio:
-        callbacks.want_confirmation_sms(ticket, policy)
+        callbacks.want_confirmation_sms(ticket, policy, commit=ahead is None)
+    callback = callbacks.request_callback(ticket, policy=policy, ahead=ahead)
+    when = callbacks.promise_time(callback, org)
     if when is not None:
         lines.append(("CALLBACK_PLANNED", {"when": _say_when(org, when)}))
     else:

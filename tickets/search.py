@@ -150,6 +150,18 @@ def reindex(ticket: Ticket) -> SearchDocument:
     return doc
 
 
+def fresh_document(ticket: Ticket) -> SearchDocument:
+    """The document of a ticket inserted in this transaction that nothing else touched yet:
+    no transcript or note can name it (they would have marked it dirty), and no document can
+    exist for its new id (documents go with their ticket), so nothing needs reading."""
+    body = "\n".join(p for p in (ticket.resolution, ticket.vendor_reference,
+                                  ticket.student_class) if p)
+    doc = SearchDocument(ticket_id=ticket.id, organization_id=ticket.organization_id,
+                         body=body, lemmas=lemma_text(body))
+    db.session.add(doc)
+    return doc
+
+
 def reindex_all(org_id: int | None = None) -> int:
     """Rebuild every document (after the migration, or with `helpline search-reindex`)."""
     query = select(Ticket)
@@ -203,7 +215,11 @@ def _before_commit(session: Session) -> None:
         if not dirty and not session.info.get("search_new"):
             return
         session.flush()  # ids for new tickets, and the pending rows the documents read
-        dirty.update(t.id for t in session.info.pop("search_new", ()) if t.id is not None)
+        fresh: set[int] = set()
+        for ticket in session.info.pop("search_new", ()):
+            if ticket.id is not None and ticket.id not in dirty | fresh:
+                fresh_document(ticket)
+                fresh.add(ticket.id)
         for ticket_id in sorted(dirty):
             ticket = session.get(Ticket, ticket_id)
             if ticket is not None:

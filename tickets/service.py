@@ -17,7 +17,7 @@ from sqlalchemy.exc import IntegrityError
 
 from core import clock, phones, service, telephony, worktime
 from core.extensions import db
-from core.models import Organization, User
+from core.models import Organization, OrganizationPhone, User
 from tickets import signals
 from tickets.models import (
     OPEN_STATUSES,
@@ -54,11 +54,14 @@ def record_call(
     from_number: str | None,
     to_number: str | None,
     direction: str = "inbound",
+    known_new: bool = False,
 ) -> Call:
-    """Return the Call for this CallSid, creating it on the first webhook."""
-    call = db.session.scalar(select(Call).where(Call.call_sid == call_sid))
-    if call is not None:
-        return call
+    """Return the Call for this CallSid, creating it on the first webhook (``known_new``:
+    the caller has just looked for it and found none)."""
+    if not known_new:
+        call = db.session.scalar(select(Call).where(Call.call_sid == call_sid))
+        if call is not None:
+            return call
     call = Call(
         call_sid=call_sid,
         organization_id=org.id if org else None,
@@ -74,6 +77,32 @@ def record_call(
         db.session.rollback()
         call = db.session.scalars(select(Call).where(Call.call_sid == call_sid)).one()
     return call
+
+
+def call_context(
+    call_sid: str,
+    *,
+    to_number: str | None,
+    from_number: str | None,
+    direction: str = "inbound",
+) -> tuple[Organization | None, Call]:
+    """The school reached on ``to_number`` (E.164) and the Call for this CallSid, in one
+    query; the Call is created on the first webhook (record_call)."""
+    org = call = None
+    if to_number is not None:
+        row = db.session.execute(
+            select(Organization, Call)
+            .join(OrganizationPhone, OrganizationPhone.organization_id == Organization.id)
+            .outerjoin(Call, Call.call_sid == call_sid)
+            .where(OrganizationPhone.number == to_number)
+            .limit(1)
+        ).first()
+        if row is not None:
+            org, call = row
+    if call is None:
+        call = record_call(call_sid, org=org, from_number=from_number, to_number=to_number,
+                           direction=direction, known_new=org is not None)
+    return org, call
 
 
 def get_call(call_sid: str) -> Call | None:
@@ -205,13 +234,29 @@ def open_ticket(
     callback_number: str | None = None,
 ) -> Ticket:
     """Create the ticket for this call, or return the one already created (Twilio retries)."""
-    ticket = find_by_call(call_sid)
-    if ticket is not None:
-        return ticket
+    draft = draft_ticket(org=org, call_sid=call_sid, caller_number=caller_number, role=role,
+                         topic=topic, channel=channel, callback_number=callback_number)
+    ticket, created = start_ticket(draft, org=org, call=get_call(call_sid))
+    if created:
+        db.session.commit()
+    return ticket
+
+
+def draft_ticket(
+    *,
+    org: Organization,
+    call_sid: str,
+    caller_number: str | None,
+    role: str | None,
+    topic: str | None,
+    channel: Channel = Channel.VOICEMAIL,
+    callback_number: str | None = None,
+) -> Ticket:
+    """The ticket this call would open, not stored and without its number yet (its callback
+    can be placed from it before the ticket takes the organization's lock)."""
     now = clock.now()
-    ticket = Ticket(
+    return Ticket(
         organization_id=org.id,
-        number=_next_number(org.id),
         call_sid=call_sid,
         caller_number=caller_number,
         callback_number=callback_number or caller_number,
@@ -222,25 +267,39 @@ def open_ticket(
         created_at=now,
         suggestions={},
     )
-    db.session.add(ticket)
+
+
+def start_ticket(draft: Ticket, *, org: Organization, call: Call | None = None,
+                 checked: bool = False) -> tuple[Ticket, bool]:
+    """Store a drafted ticket, unless the call has one already: (the ticket, created now).
+
+    A created ticket is flushed (it has its id and number) and left to the caller's commit,
+    so that the record action writes the ticket and its planned callback in one transaction.
+    Drawing the number locks the organization's row until that commit (on SQLite: the
+    database's write lock). ``checked``: the caller has just looked for the call's ticket
+    (find_by_call) and found none; ``call``: the Call to link, when the caller has it.
+    """
+    ticket = None if checked else find_by_call(draft.call_sid)
+    if ticket is not None:
+        return ticket, False
+    draft.number = _next_number(org.id)
+    db.session.add(draft)
     try:
         db.session.flush()
     except IntegrityError:  # a concurrent retry created it first
         db.session.rollback()
-        existing = find_by_call(call_sid)
+        existing = find_by_call(draft.call_sid)
         if existing is None:
             raise
-        return existing
-    call = get_call(call_sid)
+        return existing, False
     if call is not None:
-        call.ticket_id = ticket.id
+        call.ticket_id = draft.id
     service.audit(
-        "ticket.opened", "ticket", ticket.id, organization_id=org.id, actor="twilio",
-        number=ticket.number, channel=str(channel),
+        "ticket.opened", "ticket", draft.id, organization_id=org.id, actor="twilio",
+        number=draft.number, channel=str(draft.channel),
     )
-    db.session.commit()
-    log.info("ticket %s/%s opened from call %s", org.id, ticket.number, call_sid)
-    return ticket
+    log.info("ticket %s/%s opened from call %s", org.id, draft.number, draft.call_sid)
+    return draft, True
 
 
 def find_by_call(call_sid: str) -> Ticket | None:

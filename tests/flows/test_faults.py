@@ -254,17 +254,17 @@ def test_a_failing_call_status_answers_503(app, caller, monkeypatch):
 def test_fallback_tickets_get_their_callback_from_the_scheduler(app, phone, monkeypatch):
     from tickets import service as tickets_service
 
-    real = tickets_service.open_ticket
+    real = tickets_service.start_ticket
 
     def broken(**kwargs):
         raise RuntimeError("injected failure")
 
-    monkeypatch.setattr(tickets_service, "open_ticket", broken)
+    monkeypatch.setattr(tickets_service, "start_ticket", broken)
     with time_machine.travel(SATURDAY_NIGHT, tick=False):
         talk = phone.call(to=SCHOOL_NUMBER, from_=PARENT_NUMBER, caller=ScriptedCaller(
             [Keys("1"), Keys("1"), Message(make_wav(4))]))
         assert prompts.APOLOGY_SAVED in " ".join(talk.said())
-        monkeypatch.setattr(tickets_service, "open_ticket", real)
+        monkeypatch.setattr(tickets_service, "start_ticket", real)
         assert len(tickets_without_callback(app)) == 1
         planned = callback_jobs.plan_missing_callbacks(app)
     assert len(planned) == 1 and tickets_without_callback(app) == []

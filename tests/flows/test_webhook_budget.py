@@ -78,10 +78,10 @@ def message_call(client, number: str) -> dict[str, tuple[int, int, str]]:
 # step: (statements, commits) at most, measured with the demo schools on SQLite and
 # PostgreSQL (the same counts on both).
 BUDGET = {
-    "voice": (7, 1),
-    "role": (6, 1),
-    "topic": (7, 1),
-    "recorded": (27, 2),
+    "voice": (3, 1),
+    "role": (2, 1),
+    "topic": (2, 1),
+    "recorded": (12, 1),
     "recording-status": (3, 1),
     "status": (2, 1),
 }

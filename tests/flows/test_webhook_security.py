@@ -98,7 +98,7 @@ def test_exception_in_the_ticket_service_still_keeps_the_message(app, phone, mon
     def broken(**kwargs):
         raise RuntimeError("injected failure")
 
-    monkeypatch.setattr(tickets_service, "open_ticket", broken)
+    monkeypatch.setattr(tickets_service, "start_ticket", broken)
     with time_machine.travel(SATURDAY_NIGHT, tick=False):
         talk = phone.call(to="+74950000019", from_="+79161234567", caller=ScriptedCaller(
             [Keys("1"), Keys("1"), Message(make_wav(4)), Message(make_wav(4))]))
