@@ -279,7 +279,8 @@ def start_ticket(draft: Ticket, *, org: Organization, call: Call | None = None,
     database's write lock). ``checked``: the caller has just looked for the call's ticket
     (find_by_call) and found none; ``call``: the Call to link, when the caller has it.
     """
-    ticket = None if checked else find_by_call(draft.call_sid)
+    call_sid = draft.call_sid or ""  # drafts always have one (draft_ticket)
+    ticket = None if checked else find_by_call(call_sid)
     if ticket is not None:
         return ticket, False
     draft.number = _next_number(org.id)
@@ -288,7 +289,7 @@ def start_ticket(draft: Ticket, *, org: Organization, call: Call | None = None,
         db.session.flush()
     except IntegrityError:  # a concurrent retry created it first
         db.session.rollback()
-        existing = find_by_call(draft.call_sid)
+        existing = find_by_call(call_sid)
         if existing is None:
             raise
         return existing, False
