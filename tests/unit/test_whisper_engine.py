@@ -61,8 +61,11 @@ def test_real_telephony_speech_is_transcribed_with_timed_confident_words(setting
     assert result.model == "whisper-base"
     ref = words_of(reference(speech_dir / "manifest.tsv", "voxforge_ru_0022.wav"))
     hyp = words_of(result.text)
-    # whisper-base on one 8 kHz sentence of literary text: the gist, not every ending.
-    assert {"сторону", "лесов", "давно"} <= set(hyp) and wer(ref, hyp) <= 0.7, result.text
+    # whisper-base on one 8 kHz sentence of literary text: the gist, not every ending. The
+    # endings also differ between CPUs (CTranslate2's kernels: «давно» on one, «давного» on
+    # another), so the words are compared by their stems and the text by characters.
+    assert {"стор", "лесо", "давн"} <= {w[:4] for w in hyp}, result.text
+    assert wer(list(" ".join(ref)), list(" ".join(hyp))) <= 0.35, result.text
     assert result.words and " ".join(w.word for w in result.words).strip()
     assert all(0 <= w.start <= w.end <= result.duration + 0.5 for w in result.words)
     assert all(0.0 <= w.conf <= 1.0 for w in result.words)
