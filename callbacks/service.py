@@ -18,7 +18,20 @@ from zoneinfo import ZoneInfo
 
 import phonenumbers
 from phonenumbers import timezone as phone_timezones
-from sqlalchemy import ColumnElement, and_, case, false, func, or_, select, update
+from sqlalchemy import (
+    BigInteger,
+    ColumnElement,
+    Integer,
+    String,
+    and_,
+    case,
+    cast,
+    false,
+    func,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import contains_eager, selectinload
 
@@ -225,11 +238,9 @@ def _placement(org: Organization, now: datetime, callback: Callback, ticket: Tic
     waiting = (Callback.organization_id == org.id, Callback.status == CallbackStatus.PLANNED,
                Callback.planned_at >= now, Callback.id != key)
     plan = _planner(org, now, policy)
-    # Every waiting callback's slot is taken: two columns per row, nothing else.
-    for operator, at in db.session.execute(
-            select(Callback.operator_id, Callback.planned_at).where(*waiting)):
-        if at is not None:  # always: waiting callbacks are planned at or after now
-            plan.take(operator, at)
+    # Every waiting callback's slot is taken: its grid index, one row per operator.
+    for operator, indexes in _taken_indexes(waiting, plan.spacing):
+        plan.take_indexes(operator, indexes)
     held: dict = {}
     before: dict[int, datetime | None] = {}
     if displace:  # only those ranked after this one may give way: usually none
@@ -268,6 +279,45 @@ def _placement(org: Organization, now: datetime, callback: Callback, ticket: Tic
         sla_due=ticket.sla_due_at, caller_zone=_zone(callback.phone, org.timezone))
     moves = plan.insert(request, rank, held)
     return Placement(spacing=plan.spacing, moves=moves, before=before)
+
+
+def _taken_indexes(where: tuple, spacing: timedelta) -> list[tuple[int | None, list[int]]]:
+    """(operator, grid indexes of the slots taken) of the callbacks matching where.
+
+    The database computes the indexes (planner.Planner.index: whole microseconds since the
+    grid's origin, divided by the spacing) and groups them per operator, so that a queue of
+    thousands comes back as a few rows of integers. Other databases send their rows.
+    """
+    dialect = db.session.get_bind().dialect.name
+    micros = spacing // timedelta(microseconds=1)
+    at = Callback.planned_at
+    if dialect == "postgresql":
+        # EXTRACT(EPOCH ...) is an exact numeric (PostgreSQL 14+); div() truncates, which is
+        # the floor for instants after the origin.
+        since = (func.extract("epoch", at) - planner.EPOCH_SECONDS) * 1_000_000
+        index = cast(func.div(since, micros), BigInteger)
+        arrays = db.session.execute(
+            select(Callback.operator_id, func.array_agg(index))
+            .where(*where, at.is_not(None)).group_by(Callback.operator_id))
+        return [(operator, list(indexes)) for operator, indexes in arrays]
+    if dialect == "sqlite":
+        # Stored as text 'YYYY-MM-DD HH:MM:SS.ffffff' (UTC): whole seconds from julianday,
+        # rounded (exact at this scale), then the microseconds from the text.
+        text_at = cast(at, String)
+        seconds = cast(func.round((func.julianday(func.substr(text_at, 1, 19)) - 2440587.5)
+                                  * 86400), Integer)
+        since = ((seconds - planner.EPOCH_SECONDS) * 1_000_000
+                 + cast(func.substr(text_at, 21, 6), Integer))
+        lists = db.session.execute(
+            select(Callback.operator_id, func.group_concat(since // micros, type_=String))
+            .where(*where, at.is_not(None)).group_by(Callback.operator_id))
+        return [(operator, [int(i) for i in indexes.split(",")]) for operator, indexes in lists]
+    found: dict[int | None, list[int]] = {}
+    for operator, planned in db.session.execute(
+            select(Callback.operator_id, at).where(*where, at.is_not(None))):
+        if planned is not None:
+            found.setdefault(operator, []).append(planner.grid_index(planned, spacing))
+    return list(found.items())
 
 
 def _apply_placement(placement: Placement, callback: Callback, *, check: bool = True) -> bool:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import itertools
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -327,6 +327,122 @@ def test_planner_grid_follows_the_capacity():
         time(9), time(9, 15), time(9, 30), time(9, 45)]
     assert local(placed[4].at) == datetime(2026, 12, 1, 9, 0, tzinfo=MSK)
     assert {a.operator_id for a in placed.values()} == {7}
+
+
+def _two_schedules() -> list[worktime.Schedule]:
+    weekdays = tuple(worktime.Slot(weekday=d, start=time(9), end=time(18), kind="callbacks",
+                                   user_id=7) for d in range(5))
+    evenings = tuple(worktime.Slot(weekday=d, start=time(16), end=time(23, 30),
+                                   kind="callbacks", user_id=8) for d in range(7))
+    return [worktime.Schedule(timezone="Europe/Moscow", slots=weekdays),
+            worktime.Schedule(timezone="Asia/Omsk", slots=weekdays + evenings,
+                              working_days_only=False)]
+
+
+@pytest.mark.parametrize("start", [
+    datetime(2026, 11, 30, 8, 0, tzinfo=MSK),      # before Monday's window
+    datetime(2026, 11, 30, 12, 7, 30, tzinfo=MSK),  # inside it, off the grid
+    datetime(2026, 12, 31, 17, 59, tzinfo=MSK),    # the last minute before the holidays
+    datetime(2027, 3, 27, 23, 30, tzinfo=UTC),     # late at night in Omsk
+])
+@pytest.mark.parametrize("horizon", [timedelta(days=1), timedelta(days=60, hours=5)])
+def test_the_planners_cached_windows_are_worktimes_own(start, horizon):
+    for schedule in _two_schedules():
+        zone = schedule.zone
+        today = datetime.combine(start.astimezone(zone).date(), time(0), tzinfo=zone)
+        expected = [w for w in worktime.windows(schedule, today, start + horizon,
+                                                kind=planner.KIND) if w.end > start]
+        first = planner.Planner(schedule, start=start, per_hour=6, horizon=horizon)
+        assert first.windows(None, None) == expected
+        # A second planner of the same schedule and days takes them from the cache, unchanged.
+        again = planner.Planner(schedule, start=start, per_hour=6, horizon=horizon)
+        assert again.windows(None, None) == expected
+        assert all(start < w.end <= start + horizon for w in expected)
+        assert expected or horizon < timedelta(days=2)  # 60 days always hold windows
+
+
+def test_a_changed_schedule_gets_its_own_windows():
+    start = datetime(2026, 11, 30, 8, 0, tzinfo=MSK)
+    morning, evening = (worktime.Schedule(timezone="Europe/Moscow", slots=tuple(
+        worktime.Slot(weekday=d, start=time(h), end=time(h + 1), kind="callbacks", user_id=7)
+        for d in range(5))) for h in (9, 17))
+    for schedule, hour in ((morning, 9), (evening, 17), (morning, 9)):
+        slot = planner.Planner(schedule, start=start, per_hour=6).place(
+            planner.Request(key=1, earliest=start))
+        assert local(slot.at) == datetime(2026, 11, 30, hour, 0, tzinfo=MSK)
+
+
+def test_the_least_loaded_operator_is_counted_per_local_day():
+    """Two operators on duty: the one with fewer callbacks that local day gets the next one,
+    whatever either has on other days (Omsk's day starts at 18:00 UTC)."""
+    slots = tuple(worktime.Slot(weekday=d, start=time(9), end=time(18), kind="callbacks",
+                                user_id=u) for d in range(5) for u in (7, 8))
+    schedule = worktime.Schedule(timezone="Asia/Omsk", slots=slots)
+    start = datetime(2026, 11, 30, 9, 0, tzinfo=OMSK)
+    taken = [(7, datetime(2026, 11, 30, 9, 0, tzinfo=OMSK)),
+             (7, datetime(2026, 11, 30, 9, 10, tzinfo=OMSK))]
+    # Operator 8 is busier, but on Tuesday and Monday night, not on Monday itself.
+    taken += [(8, datetime(2026, 12, 1, 9, m, tzinfo=OMSK)) for m in (0, 10, 20, 30, 40)]
+    taken += [(8, datetime(2026, 11, 30, 23, 59, tzinfo=OMSK) + timedelta(minutes=2))]
+    plan = planner.Planner(schedule, start=start, per_hour=6, taken=taken)
+    assert plan.load(7, date(2026, 11, 30)) == 2
+    assert plan.load(8, date(2026, 11, 30)) == 0
+    assert plan.load(8, date(2026, 12, 1)) == 6
+    placed = [plan.place(planner.Request(key=i, earliest=start, caller_zone=OMSK))
+              for i in range(4)]
+    assert [(local(a.at, OMSK).time(), a.operator_id) for a in placed] == [
+        (time(9, 0), 8), (time(9, 10), 8), (time(9, 20), 7), (time(9, 20), 8)]
+    assert plan.load(7, date(2026, 11, 30)) == 3 and plan.load(8, date(2026, 11, 30)) == 3
+    assert plan.is_taken(7, datetime(2026, 11, 30, 9, 25, tzinfo=OMSK))
+    assert not plan.is_taken(7, datetime(2026, 11, 30, 9, 30, tzinfo=OMSK))
+
+
+@pytest.mark.parametrize("per_hour", [6, 7])  # 7: a spacing of 514.285714 s
+def test_the_database_computes_the_planners_grid_indexes(school, per_hour):
+    """The queue's taken slots come back from the database as grid indexes: the same ones
+    the planner computes, on the grid's edges too (SQLite and PostgreSQL)."""
+    spacing = timedelta(hours=1) / per_hour
+    with at(datetime(2026, 11, 27, 20, 0, tzinfo=MSK), tick=True):
+        callbacks = [message(school, caller=f"+7916123{i:04d}") for i in range(6)]
+    edge = planner.grid_index(datetime(2026, 12, 1, 9, 0, tzinfo=MSK), spacing)
+    origin = datetime(2000, 1, 3, tzinfo=UTC)
+    instants = [origin + spacing * edge,  # exactly on a slot's start
+                origin + spacing * edge - timedelta(microseconds=1),  # the slot before
+                origin + spacing * (edge + 5) + timedelta(microseconds=1),
+                datetime(2026, 12, 1, 9, 7, 59, 999999, tzinfo=MSK),
+                datetime(2027, 1, 11, 15, 0, tzinfo=MSK),
+                datetime(2026, 12, 1, 9, 0, 0, 500000, tzinfo=MSK)]
+    for callback, instant in zip(callbacks, instants, strict=True):
+        callback.planned_at = instant
+    callbacks[0].operator_id = None
+    db.session.commit()
+    where = (Callback.organization_id == school.id, Callback.status == CallbackStatus.PLANNED)
+    found = {operator: sorted(indexes)
+             for operator, indexes in service._taken_indexes(where, spacing)}
+    expected: dict = {}
+    for callback in callbacks:
+        expected.setdefault(callback.operator_id, []).append(
+            planner.grid_index(callback.planned_at, spacing))
+    assert found == {operator: sorted(indexes) for operator, indexes in expected.items()}
+    assert edge in found[None] and edge - 1 in found[callbacks[1].operator_id]
+
+
+@pytest.mark.parametrize(("earliest", "slots"), [
+    (time(9, 0), [time(9, 0), time(9, 10)]),  # whole slots only: 9:20 + 10 min > 9:25
+    (time(9, 16), [time(9, 20)]),  # the first one even if cut short
+    (time(9, 21), []),  # the next grid point, 9:30, is past the window's end
+])
+def test_a_window_ending_off_the_grid_gives_whole_slots(earliest, slots):
+    schedule = worktime.Schedule(timezone="Europe/Moscow", slots=(worktime.Slot(
+        weekday=0, start=time(9), end=time(9, 25), kind="callbacks", user_id=7),))
+    monday = datetime(2026, 11, 30, 8, 0, tzinfo=MSK)
+    plan = planner.Planner(schedule, start=monday, per_hour=6, horizon=timedelta(days=1))
+    request = planner.Request(key=1, earliest=datetime.combine(monday.date(), earliest,
+                                                               tzinfo=MSK))
+    placed = []
+    while (slot := plan.place(request)) is not None:
+        placed.append(local(slot.at).time())
+    assert placed == slots
 
 
 # --- placing one callback without re-planning the queue ------------------------------------
