@@ -10,9 +10,10 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask, current_app, g, has_request_context
-from sqlalchemy import event
+from sqlalchemy import event, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
+from sqlalchemy.pool import Pool
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 import callbacks.models  # importing the models registers their tables
@@ -202,9 +203,16 @@ def _database_uri(url: str, instance_path: str) -> str:
 
 BUSY_TIMEOUT_MS = 10_000  # pages, jobs, CLI: wait for a writer up to 10 s
 
+# Each DBAPI connection remembers in its pool record the timeouts in force on it, so that a
+# transaction sets them only when they must change (a webhook after a page, or back): on
+# PostgreSQL a session-level set_config, which a rollback of its transaction undoes.
+TIMEOUTS = "helpline_timeouts"
+_DEFAULTS = "helpline_timeout_defaults"  # PostgreSQL: the server's own, read once
+_UNCOMMITTED = "helpline_timeouts_uncommitted"  # set in the transaction still open
+
 
 @event.listens_for(Engine, "connect")
-def _sqlite_pragmas(dbapi_connection, _record) -> None:
+def _sqlite_pragmas(dbapi_connection, record) -> None:
     """WAL lets the web, the scheduler and the worker read while one writes."""
     if isinstance(dbapi_connection, sqlite3.Connection):
         cursor = dbapi_connection.cursor()
@@ -212,6 +220,7 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
         cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.close()
+        record.info[TIMEOUTS] = (BUSY_TIMEOUT_MS,)
 
 
 @event.listens_for(Session, "after_begin")
@@ -223,22 +232,69 @@ def _webhook_timeouts(_session, _transaction, connection) -> None:
     waits at most WEBHOOK_DB_TIMEOUT seconds for a lock (SQLite busy timeout, PostgreSQL
     lock_timeout) and WEBHOOK_STATEMENT_TIMEOUT for a statement (PostgreSQL); then the
     error handler answers TwiML that takes the message and keeps it (ticket or spool).
+    Pages, jobs and the CLI get the usual waits back (SQLite: 10 s; PostgreSQL: the
+    server's settings). Nothing is sent when the connection has the wanted values already.
     """
     webhook = has_request_context() and bool(g.get("twilio_webhook"))
+    info = connection.info
     name = connection.dialect.name
     if name == "sqlite":
         wait = (int(float(current_app.config.get("WEBHOOK_DB_TIMEOUT", 2)) * 1000)
                 if webhook else BUSY_TIMEOUT_MS)
-        connection.exec_driver_sql(f"PRAGMA busy_timeout={wait}")
-    elif name == "postgresql" and webhook:
-        cfg = current_app.config
-        lock_ms = int(float(cfg.get("WEBHOOK_DB_TIMEOUT", 2)) * 1000)
-        statement_ms = int(float(cfg.get("WEBHOOK_STATEMENT_TIMEOUT", 5)) * 1000)
-        # One round trip for both (SET LOCAL would be two): set_config(..., true) is local
-        # to the transaction, as SET LOCAL is.
-        connection.exec_driver_sql(
-            f"SELECT set_config('lock_timeout', '{lock_ms}', true),"
-            f" set_config('statement_timeout', '{statement_ms}', true)")
+        if info.get(TIMEOUTS) != (wait,):
+            connection.exec_driver_sql(f"PRAGMA busy_timeout={wait}")
+            info[TIMEOUTS] = (wait,)
+    elif name == "postgresql":
+        if _DEFAULTS not in info:
+            if not webhook:
+                return  # nothing changed on this connection yet: the server's own apply
+            info[_DEFAULTS] = info[TIMEOUTS] = tuple(connection.exec_driver_sql(
+                "SELECT current_setting('lock_timeout'),"
+                " current_setting('statement_timeout')").one())
+        if webhook:
+            cfg = current_app.config
+            wanted = (str(int(float(cfg.get("WEBHOOK_DB_TIMEOUT", 2)) * 1000)),
+                      str(int(float(cfg.get("WEBHOOK_STATEMENT_TIMEOUT", 5)) * 1000)))
+        else:
+            wanted = info[_DEFAULTS]
+        if info.get(TIMEOUTS) != wanted:
+            # Session-level (false): it outlives this transaction if it commits. One round
+            # trip for both.
+            connection.execute(text(
+                "SELECT set_config('lock_timeout', :lock, false),"
+                " set_config('statement_timeout', :statement, false)"),
+                {"lock": wanted[0], "statement": wanted[1]})
+            info[TIMEOUTS] = wanted
+            info[_UNCOMMITTED] = True
+
+
+@event.listens_for(Engine, "commit")
+def _keep_timeouts(connection) -> None:
+    connection.info.pop(_UNCOMMITTED, None)
+
+
+@event.listens_for(Engine, "handle_error")
+def _forget_timeouts_on_error(context) -> None:
+    """A failed statement or commit may have undone them: set them again next time."""
+    connection = context.connection
+    if connection is None or connection.closed or connection.invalidated:
+        return  # a connection that is not kept has nothing to remember
+    connection.info.pop(TIMEOUTS, None)
+    connection.info.pop(_UNCOMMITTED, None)
+
+
+@event.listens_for(Engine, "rollback")
+def _forget_timeouts_on_rollback(connection) -> None:
+    """A rolled-back transaction undoes a set_config made in it: set them again next time."""
+    if connection.info.pop(_UNCOMMITTED, None):
+        connection.info.pop(TIMEOUTS, None)
+
+
+@event.listens_for(Pool, "reset")
+def _forget_timeouts_on_reset(_dbapi_connection, record, reset_state) -> None:
+    """The pool rolls back what a connection left open: that may undo a set_config too."""
+    if not reset_state.transaction_was_reset and record.info.pop(_UNCOMMITTED, None):
+        record.info.pop(TIMEOUTS, None)
 
 
 def _register_models() -> None:

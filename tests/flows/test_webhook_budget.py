@@ -12,9 +12,13 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
-from sqlalchemy import event
+from flask import g
+from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine
+from sqlalchemy.pool import NullPool
 
+from core.extensions import db
+from helpline.app import BUSY_TIMEOUT_MS
 from tests.conftest import TwilioCaller, parse
 
 MSK = ZoneInfo("Europe/Moscow")
@@ -33,7 +37,8 @@ class Cost:
         self.commits = 0
 
     def _statement(self, _conn, _cursor, statement, *_args) -> None:
-        if not statement.startswith(("SELECT set_config(", "PRAGMA")):
+        if not statement.startswith(("SELECT set_config(", "SELECT current_setting(",
+                                     "PRAGMA")):
             self.statements.append(statement)
 
     def _commit(self, _conn) -> None:
@@ -109,3 +114,60 @@ def test_the_topic_step_that_rings_a_consultant_commits_once(client, demo):
                 root = parse(caller.post("/ivr/topic?role=parent", Digits="2"))
     assert root.find("Dial") is not None
     assert cost.commits == 1 and len(cost.statements) <= 9, cost.statements
+
+
+def _timeouts() -> tuple:
+    """The waits in force on the connection of the session's transaction (opening one)."""
+    connection = db.session.connection()
+    if connection.dialect.name == "sqlite":
+        return (connection.exec_driver_sql("PRAGMA busy_timeout").scalar(),)
+    return tuple(connection.exec_driver_sql(
+        "SELECT current_setting('lock_timeout'), current_setting('statement_timeout')").one())
+
+
+def test_webhooks_wait_briefly_and_pages_get_the_default_waits_back(app):
+    """The timeouts are set per connection only when they change, and set again after a
+    rollback undid them (PostgreSQL's set_config is transactional)."""
+    app.config.update(WEBHOOK_DB_TIMEOUT=2, WEBHOOK_STATEMENT_TIMEOUT=5)
+    url = app.config["SQLALCHEMY_DATABASE_URI"]
+    if url.startswith("sqlite"):
+        usual, brief = (BUSY_TIMEOUT_MS,), (2000,)
+    else:
+        fresh = create_engine(url, poolclass=NullPool)
+        with fresh.connect() as connection:  # the server's own, on a connection of nobody's
+            usual = tuple(connection.exec_driver_sql(
+                "SELECT current_setting('lock_timeout'),"
+                " current_setting('statement_timeout')").one())
+        fresh.dispose()
+        brief = ("2s", "5s")
+    assert usual != brief
+    sent: list[str] = []
+
+    def watch(_conn, _cursor, statement, *_args) -> None:
+        if statement.startswith(("SELECT set_config(", "PRAGMA busy_timeout=")):
+            sent.append(statement)
+
+    event.listen(Engine, "before_cursor_execute", watch)
+    seen = []
+    try:
+        def transaction(webhook: bool, end) -> tuple:
+            with app.test_request_context("/ivr/voice" if webhook else "/operator/"):
+                g.twilio_webhook = webhook
+                found = _timeouts()
+                seen.append(db.session.connection().connection.dbapi_connection)
+                end()
+                db.session.remove()
+            return found
+
+        assert transaction(False, db.session.commit) == usual
+        assert transaction(True, db.session.rollback) == brief
+        assert transaction(True, db.session.commit) == brief  # set again after the rollback
+        before = len(sent)
+        assert transaction(True, db.session.commit) == brief
+        assert len(sent) == before, "a webhook after a webhook sets nothing"
+        assert transaction(False, db.session.commit) == usual
+        assert transaction(False, db.session.commit) == usual
+        assert len(sent) == before + 1, "a page after a page sets nothing"
+    finally:
+        event.remove(Engine, "before_cursor_execute", watch)
+    assert all(connection is seen[0] for connection in seen), "one pooled connection"
