@@ -1,5 +1,6 @@
 """Phone numbers: E.164 in storage, Russian format on screen, masked in logs."""
 
+import functools
 import re
 
 import phonenumbers
@@ -15,6 +16,12 @@ def normalize(raw: str | None, region: str = "RU") -> str | None:
     raw = str(raw).strip()
     if raw.lower() in WITHHELD or len(raw) > 40:
         return None
+    return _normalize(raw, region)
+
+
+@functools.lru_cache(maxsize=16384)
+def _normalize(raw: str, region: str) -> str | None:
+    """normalize's parsing, cached: every webhook step of a call normalizes its numbers."""
     try:
         parsed = phonenumbers.parse(raw, region)
     except phonenumbers.NumberParseException:
