@@ -1,6 +1,7 @@
 """Time the record action with a long callback queue in one school. Run by hand:
 
     .venv/bin/python benchmarks/planning.py [--database URL] [--waiting 2000] [--messages 30]
+                                            [--profile]
 
 Default database: SQLite in a temporary directory; --database postgresql://... (an empty
 database you own: its tables are dropped and created). The Moscow demo school gets
@@ -10,6 +11,8 @@ thread calls the Omsk school's /ivr/voice over and over (a second round, as the 
 the interpreter's lock). Printed: the record action's
 median and p90 with an empty queue and with the long one, and the other school's /ivr/voice
 latency meanwhile. Target (issue 13): the record action under 100 ms with 2,000 waiting.
+--profile also prints where the record actions with the long queue spend their time
+(pyinstrument; those timings then include the profiler's overhead).
 """
 
 from __future__ import annotations
@@ -65,6 +68,7 @@ def main() -> int:
     parser.add_argument("--database")
     parser.add_argument("--waiting", type=int, default=2000)
     parser.add_argument("--messages", type=int, default=30)
+    parser.add_argument("--profile", action="store_true")
     args = parser.parse_args()
 
     from core import service as org_service
@@ -94,7 +98,14 @@ def main() -> int:
         with app.app_context():
             seed_waiting(org_service.find_by_number(SCHOOL_NUMBER), args.waiting,
                          datetime.now(UTC))
+        profiler = None
+        if args.profile:
+            from pyinstrument import Profiler
+            profiler = Profiler(interval=0.0005)
+            profiler.start()
         busy = [message(client, f"+7917{i:07d}") for i in range(args.messages)]
+        if profiler is not None:
+            profiler.stop()
         other: list[float] = []
         during: list[float] = []
         done = threading.Event()
@@ -113,6 +124,8 @@ def main() -> int:
         during = [message(client, f"+7918{i:07d}") for i in range(args.messages)]  # figure
         done.set()
         thread.join()
+    if profiler is not None:
+        print(profiler.output_text(unicode=False, color=False, show_all=False)[:8000])
     print(f"database: {url.split(':')[0]}")
     print(f"record action, empty queue:          {summary(empty)}")
     print(f"record action, {args.waiting:5} waiting:       {summary(busy)}")
