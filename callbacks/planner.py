@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import bisect
 import threading
+from collections import defaultdict
 from collections.abc import Hashable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
@@ -39,6 +40,7 @@ EPOCH_SECONDS = int(_EPOCH.timestamp())  # the same, for SQL that computes grid 
 def grid_index(at: datetime, spacing: timedelta) -> int:
     """The index of the grid slot containing at (aware): whole spacings since the origin."""
     return (at - _EPOCH) // spacing
+
 
 # (id of the schedule, first local day, last local day, role, topic) -> (schedule, windows of
 # those whole days). The schedule is kept in the value: while it is alive its id is not reused,
@@ -105,10 +107,9 @@ class Planner:
         self.caller_hours = caller_hours
         self._zone = schedule.zone
         self._windows: dict[tuple[str | None, str | None], list[worktime.Window]] = {}
-        # operator -> grid indexes taken; the same indexes sorted (lazily) to count a day's load
-        self._taken: dict[int | None, set[int]] = {}
+        # operator -> grid indexes taken; sorted copies, made when a day's load is counted
+        self._taken: defaultdict[int | None, set[int]] = defaultdict(set)
         self._sorted: dict[int | None, list[int]] = {}
-        self._unsorted: set[int | None] = set()
         self._days: dict[date, tuple[int, int]] = {}
         self.steps = 0  # grid points examined, for tests and benchmarks
         for operator, at in taken:
@@ -134,19 +135,13 @@ class Planner:
         self._take(operator, self.index(at))
 
     def _take(self, operator: int | None, index: int) -> None:
-        indexes = self._taken.get(operator)
-        if indexes is None:
-            indexes = self._taken[operator] = set()
-            self._sorted[operator] = []
-        if index not in indexes:
-            indexes.add(index)
-            self._sorted[operator].append(index)
-            self._unsorted.add(operator)
+        self._taken[operator].add(index)
+        self._sorted.pop(operator, None)
 
     def take_indexes(self, operator: int | None, indexes: Iterable[int]) -> None:
         """Mark these grid indexes (see ``index``) as taken by this operator, at once."""
-        for index in indexes:
-            self._take(operator, index)
+        self._taken[operator].update(indexes)
+        self._sorted.pop(operator, None)
 
     def is_taken(self, operator: int | None, at: datetime) -> bool:
         return self.index(at) in self._taken.get(operator, ())
@@ -164,11 +159,8 @@ class Planner:
     def load(self, operator: int | None, day: date) -> int:
         """How many slots this operator has taken on this local day."""
         indexes = self._sorted.get(operator)
-        if not indexes:
-            return 0
-        if operator in self._unsorted:
-            indexes.sort()
-            self._unsorted.discard(operator)
+        if indexes is None:
+            indexes = self._sorted[operator] = sorted(self._taken.get(operator, ()))
         first, last = self._day_bounds(day)
         return bisect.bisect_left(indexes, last) - bisect.bisect_left(indexes, first)
 
@@ -212,9 +204,7 @@ class Planner:
             if window.end <= earliest:
                 continue
             people: tuple[int | None, ...] = window.user_ids or (None,)
-            sets = [self._taken.setdefault(p, set()) for p in people]
-            for p in people:
-                self._sorted.setdefault(p, [])
+            sets = [self._taken[p] for p in people]
             start = self._ceil(max(window.start, earliest))
             if start >= window.end:
                 continue
@@ -229,7 +219,7 @@ class Planner:
                     yield window, at, index, people
 
     def _free(self, index: int, people: tuple[int | None, ...]) -> list[int | None]:
-        return [p for p in people if index not in self._taken.get(p, ())]
+        return [p for p in people if index not in self._taken[p]]
 
     def _take_least_loaded(self, free: list[int | None], at: datetime, index: int
                            ) -> int | None:
