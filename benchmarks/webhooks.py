@@ -11,7 +11,9 @@ signed as Twilio signs them, from a Lua script holding pre-signed requests, each
 own CallSid (the calls are created beforehand, as /ivr/voice would): the topic step
 (/ivr/topic, out of hours: the voice-mail TwiML) and the record action (/ivr/recorded: a
 ticket and its planned callback). Printed per step and connection count: requests/s and
-latency percentiles of the app and of the bare endpoint in the same run, and their ratio.
+latency percentiles of the app and of the bare endpoint in the same run, and their ratio;
+then the CPU each request cost the app's gunicorn workers and PostgreSQL (/proc, user +
+system), beside the bare endpoint's.
 Targets (issue 13): topic >= 0.1x bare, record >= 0.05x bare, p99 < 250 ms at 100 connections.
 
 --profile instead runs each step in-process (Flask's test client, same database): 200
@@ -130,13 +132,63 @@ def parse_wrk(output: str) -> dict:
     return found
 
 
-def wrk(port: int, script: Path, connections: int, duration: int) -> dict:
+TICK = os.sysconf("SC_CLK_TCK")
+
+
+def cpu_seconds(pids: set[int]) -> dict[int, float]:
+    """User + system CPU of each process (from /proc/PID/stat), those still alive."""
+    found = {}
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        found[pid] = (int(fields[11]) + int(fields[12])) / TICK
+    return found
+
+
+def process_tree(root: int) -> set[int]:
+    """A gunicorn master and its workers."""
+    pids = {root}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            if int(stat.read_text().rsplit(")", 1)[1].split()[1]) == root:
+                pids.add(int(stat.parent.name))
+        except (OSError, ValueError):
+            continue
+    return pids
+
+
+def postgres_pids() -> set[int]:
+    pids = set()
+    for comm in Path("/proc").glob("[0-9]*/comm"):
+        try:
+            if comm.read_text().strip() == "postgres":
+                pids.add(int(comm.parent.name))
+        except (OSError, ValueError):
+            continue
+    return pids
+
+
+def wrk(port: int, script: Path, connections: int, duration: int, server: int) -> dict:
+    """One wrk run, and the CPU the server (gunicorn's tree) and PostgreSQL spent in it."""
     threads = min(2, connections)
+    app_before = cpu_seconds(process_tree(server))
+    db_before = cpu_seconds(postgres_pids())
     out = subprocess.run(
         ["wrk", f"-t{threads}", f"-c{connections}", f"-d{duration}s", "--latency",
          "--timeout", "15s", "-s", str(script), f"http://127.0.0.1:{port}", "--", str(threads)],
         capture_output=True, text=True, timeout=duration + 60, check=True).stdout
-    return parse_wrk(out)
+    found = parse_wrk(out)
+
+    def spent(before: dict[int, float], after: dict[int, float]) -> float:
+        # A process started during the run (a new PostgreSQL backend) counts from zero.
+        return sum(cpu - before.get(pid, 0.0) for pid, cpu in after.items())
+
+    requests = max(found["requests"], 1)
+    found["app_cpu_ms"] = spent(app_before, cpu_seconds(process_tree(server))) / requests * 1000
+    found["db_cpu_ms"] = spent(db_before, cpu_seconds(postgres_pids())) / requests * 1000
+    return found
 
 
 def gunicorn(target: str, port: int, workers: int, env: dict) -> subprocess.Popen:
@@ -159,7 +211,9 @@ def app_env(url: str, data: str) -> dict:
             "HELPLINE_TWILIO_AUTH_TOKEN": TOKEN, "HELPLINE_TWILIO_ACCOUNT_SID": "AC" + "0" * 32,
             "HELPLINE_PUBLIC_URL": PUBLIC, "HELPLINE_SCHEDULER_ENABLED": "false",
             "HELPLINE_DATA_DIR": data, "HELPLINE_LOG_LEVEL": "WARNING",
-            "HELPLINE_TELEPHONY": "twilio"}
+            "HELPLINE_TELEPHONY": "twilio",
+            # This checkout's code, also where the venv's editable install names another.
+            "PYTHONPATH": str(ROOT)}
 
 
 def create_calls(url: str, data: str, calls: list, role: str | None) -> None:
@@ -271,8 +325,8 @@ def main() -> int:
                 bodies, calls = signed_requests(path, extra, count, f"{step[0].upper()}{c}X")
                 create_calls(url, data, calls, step)
                 script = lua_script(path, bodies, Path(data), f"{step}{c}")
-                app = wrk(APP_PORT, script, c, duration)
-                bare = wrk(BARE_PORT, script, c, duration)
+                app = wrk(APP_PORT, script, c, duration, processes[0].pid)
+                bare = wrk(BARE_PORT, script, c, duration, processes[1].pid)
                 ratio = app["rps"] / bare["rps"] if bare["rps"] else float("nan")
                 ok = ratio >= target and (c < 100 or app["p99"] < 250) and not app["non2xx"]
                 failed |= not ok
@@ -288,6 +342,11 @@ def main() -> int:
                   f"{bare['p99']:7.1f} | {ratio:6.3f} {target:6.2f}{'' if ok else '  MISSED'}")
         print("latencies in ms; targets: ratio as shown, p99 < 250 ms at 100 connections:",
               "MISSED" if failed else "met")
+        print("\nCPU per request (ms): the app's gunicorn workers, PostgreSQL's processes"
+              " (the bare endpoint's run beside)")
+        for step, c, app, bare, _ratio, _target, _ok in results:
+            print(f"{step:7} {c:4} | app {app['app_cpu_ms']:5.2f} + db {app['db_cpu_ms']:5.2f}"
+                  f" | bare {bare['app_cpu_ms']:5.2f}")
         with psycopg.connect(url) as conn:
             tickets, planned, unplanned = conn.execute(
                 "SELECT (SELECT count(*) FROM tickets), "
