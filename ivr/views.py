@@ -52,13 +52,18 @@ def _attempt() -> int:
     return max(1, min(webhooks.small_number(request.args.get("attempt")) or 1, MAX_ATTEMPTS))
 
 
+def _call_fields() -> dict:
+    return {"to_number": phones.normalize(_form("To", 40)), "from_number": _caller(),
+            "direction": _form("Direction", 20) or "inbound"}
+
+
 def _context() -> tuple[Organization | None, Call]:
-    return tickets.call_context(
-        _form("CallSid", 64) or "unknown",
-        to_number=phones.normalize(_form("To", 40)),
-        from_number=_caller(),
-        direction=_form("Direction", 20) or "inbound",
-    )
+    return tickets.call_context(_form("CallSid", 64) or "unknown", **_call_fields())
+
+
+def _unknown_number(call: Call) -> Response:
+    log.warning("call %s to a number no organization owns", call.call_sid)
+    return twiml.respond(twiml.said_and_hangup(_say(None), "UNKNOWN_NUMBER"))
 
 
 def _say(org: Organization | None) -> twiml.Speaker:
@@ -89,8 +94,7 @@ def known_number(view: Callable[Concatenate[Organization, Call, P], Response]
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> Response:
         org, call = _context()
         if org is None:
-            log.warning("call %s to a number no organization owns", call.call_sid)
-            return twiml.respond(twiml.said_and_hangup(_say(None), "UNKNOWN_NUMBER"))
+            return _unknown_number(call)
         return view(org, call, *args, **kwargs)
 
     return wrapper
@@ -310,13 +314,16 @@ def _record_instructions(call: Call) -> str:
 
 @bp.post("/recorded")
 @twilio_only
-@known_number
-def recorded(org: Organization, call: Call):
+def recorded():
     """The <Record> action: register the ticket, say its number and when we call back."""
+    # known_number's context, and the call's ticket with it (one query).
+    org, call, existing = tickets.call_context_with_ticket(
+        _form("CallSid", 64) or "unknown", **_call_fields())
+    if org is None:
+        return _unknown_number(call)
     say = _say(org)
     state = call.state or {}
     has_audio = bool(_form("RecordingUrl", 500)) and not request.args.get("empty")
-    existing = tickets.find_by_call(call.call_sid)
     if not has_audio and state.get("heard_info") and call.role is None and existing is None:
         # Heard the schedule, then silence: nothing to call back about.
         return twiml.respond(twiml.goodbye(say, "INFO_GOODBYE"))

@@ -88,21 +88,54 @@ def call_context(
 ) -> tuple[Organization | None, Call]:
     """The school reached on ``to_number`` (E.164) and the Call for this CallSid, in one
     query; the Call is created on the first webhook (record_call)."""
-    org = call = None
+    org, call, _ticket = _context(call_sid, to_number=to_number, from_number=from_number,
+                                  direction=direction, with_ticket=False)
+    return org, call
+
+
+def call_context_with_ticket(
+    call_sid: str,
+    *,
+    to_number: str | None,
+    from_number: str | None,
+    direction: str = "inbound",
+) -> tuple[Organization | None, Call, Ticket | None]:
+    """call_context, and the call's ticket as find_by_call finds it, in the same query (the
+    record action needs all three)."""
+    return _context(call_sid, to_number=to_number, from_number=from_number,
+                    direction=direction, with_ticket=True)
+
+
+def _context(call_sid: str, *, to_number: str | None, from_number: str | None,
+             direction: str, with_ticket: bool
+             ) -> tuple[Organization | None, Call, Ticket | None]:
+    org = call = ticket = None
+    found = False
     if to_number is not None:
-        row = db.session.execute(
+        query = (
             select(Organization, Call)
             .join(OrganizationPhone, OrganizationPhone.organization_id == Organization.id)
             .outerjoin(Call, Call.call_sid == call_sid)
             .where(OrganizationPhone.number == to_number)
-            .limit(1)
-        ).first()
+        )
+        if with_ticket:
+            # The ticket the call opened, else the one it added a message to: own first.
+            query = (query.add_columns(Ticket)
+                     .outerjoin(Ticket, or_(Ticket.call_sid == call_sid,
+                                            Ticket.id == Call.ticket_id))
+                     .order_by(case((Ticket.call_sid == call_sid, 0), else_=1)))
+        row = db.session.execute(query.limit(1)).first()
         if row is not None:
-            org, call = row
+            values: tuple[Any, ...] = tuple(row)
+            org, call = values[0], values[1]
+            ticket = values[2] if with_ticket else None
+            found = True
     if call is None:
         call = record_call(call_sid, org=org, from_number=from_number, to_number=to_number,
                            direction=direction, known_new=org is not None)
-    return org, call
+        if with_ticket and not found:
+            ticket = find_by_call(call_sid)  # no school on this number: the rare slow path
+    return org, call, ticket
 
 
 def get_call(call_sid: str) -> Call | None:
