@@ -214,12 +214,23 @@ def _before_commit(session: Session) -> None:
         dirty.update(_touched_tickets(session))
         if not dirty and not session.info.get("search_new"):
             return
-        session.flush()  # ids for new tickets, and the pending rows the documents read
         fresh: set[int] = set()
-        for ticket in session.info.pop("search_new", ()):
-            if ticket.id is not None and ticket.id not in dirty | fresh:
-                fresh_document(ticket)
-                fresh.add(ticket.id)
+
+        def write_fresh(tickets: list[Ticket]) -> list[Ticket]:
+            waiting: list[Ticket] = []
+            for ticket in tickets:
+                if ticket.id is None:
+                    waiting.append(ticket)
+                elif ticket.id not in dirty | fresh:
+                    fresh_document(ticket)
+                    fresh.add(ticket.id)
+            return waiting
+
+        # A new ticket flushed already (it has its id) gets its document in the flush below,
+        # with the transaction's other pending rows; the others once that flush gives ids.
+        unflushed = write_fresh(session.info.pop("search_new", []))
+        session.flush()  # ids for new tickets, and the pending rows the documents read
+        write_fresh(unflushed)
         for ticket_id in sorted(dirty):
             ticket = session.get(Ticket, ticket_id)
             if ticket is not None:
