@@ -78,6 +78,7 @@ def seed(org: Organization, count: int, now: datetime) -> list[int]:
         insert(Callback).returning(Callback.id, sort_by_parameter_order=True),
         [{"organization_id": org.id, "ticket_id": tid, "phone": row["callback_number"],
           "status": status, "planned_at": planned, "operator_id": operator,
+          "sla_due_at": row["sla_due_at"],
           "claimed_by_id": operator if status == CallbackStatus.DIALING else None,
           "outcome": str(CallbackOutcome.RESOLVED) if status == CallbackStatus.DONE else None,
           "closed_at": closed, "created_at": row["created_at"], "updated_at": row["created_at"]}
@@ -118,7 +119,7 @@ def seed_waiting(org: Organization, count: int, now: datetime) -> list[datetime]
         {"organization_id": org.id, "ticket_id": ids[i], "phone": f"+7903{i:07d}",
          "status": CallbackStatus.PLANNED, "planned_at": s.at, "window_start": s.window_start,
          "window_end": s.window_end, "promised_at": s.at, "operator_id": s.operator_id,
-         "created_at": now - timedelta(hours=1), "updated_at": now}
+         "sla_due_at": due, "created_at": now - timedelta(hours=1), "updated_at": now}
         for i, s in enumerate(slots)
     ])
     db.session.execute(update(Organization).where(Organization.id == org.id)

@@ -5,8 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, event, select
+from sqlalchemy.orm import Mapped, mapped_column, object_session, relationship
+from sqlalchemy.orm.util import identity_key
 
 from core import clock
 from core.extensions import Base
@@ -92,6 +93,9 @@ class Callback(Base):
     # Waits in the operator's queue instead of ringing the operator automatically.
     manual: Mapped[bool] = mapped_column(Boolean, default=False)
     operator_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    # The ticket's SLA due instant (fixed when the ticket opens), copied on insert: the
+    # planner ranks waiting callbacks by it without joining their tickets.
+    sla_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     # Given to this colleague by hand: the planner keeps them as the callback's operator.
     assignee_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
     at_risk: Mapped[bool] = mapped_column(Boolean, default=False)
@@ -119,6 +123,21 @@ class Callback(Base):
     @property
     def is_active(self) -> bool:
         return self.status in ACTIVE_STATUSES
+
+
+@event.listens_for(Callback, "before_insert")
+def _copy_sla(_mapper, connection, callback: Callback) -> None:
+    """Every callback carries its ticket's due instant, however it was created."""
+    if callback.sla_due_at is not None:
+        return
+    session = object_session(callback)  # the ticket loaded already, else one SELECT
+    ticket = (session.identity_map.get(identity_key(Ticket, callback.ticket_id))
+              if session is not None else None)
+    if isinstance(ticket, Ticket):
+        callback.sla_due_at = ticket.sla_due_at
+    else:
+        callback.sla_due_at = connection.scalar(
+            select(Ticket.sla_due_at).where(Ticket.id == callback.ticket_id))
 
 
 class CallbackAttempt(Base):

@@ -28,6 +28,7 @@ from sqlalchemy import (
     cast,
     false,
     func,
+    literal,
     or_,
     select,
     update,
@@ -134,6 +135,7 @@ def request_callback(ticket: Ticket, *, policy: CallbackSettings,
         callback = Callback(
             organization_id=org.id,
             ticket_id=ticket.id,
+            sla_due_at=ticket.sla_due_at,
             phone=ticket.callback_number,
             preferred_at=preferred_at,
             max_attempts=policy.max_attempts,
@@ -164,6 +166,7 @@ def _new_callback(ticket: Ticket, org: Organization, *, policy: CallbackSettings
                   preferred_at: datetime | None, now: datetime) -> Callback:
     return Callback(
         organization_id=org.id,
+        sla_due_at=ticket.sla_due_at,
         phone=ticket.callback_number,
         preferred_at=preferred_at,
         max_attempts=policy.max_attempts,
@@ -177,7 +180,9 @@ def _write_ahead(ticket: Ticket, org: Organization, ahead: Ahead, *,
     """request_callback for a ticket stored in this transaction, under its lock."""
     callback = ahead.callback
     callback.ticket_id = ticket.id
-    if not _apply_placement(ahead.placement, callback):
+    with db.session.no_autoflush:  # the pending ticket rows go with the callback's INSERT
+        free = _apply_placement(ahead.placement, callback)
+    if not free:
         # Another message took the slot between planning and the lock: place it again, now
         # under the lock (rare; nothing was written yet).
         log.info("organization %s: a slot was taken meanwhile; placing again", org.id)
@@ -237,34 +242,37 @@ def _placement(org: Organization, now: datetime, callback: Callback, ticket: Tic
     imminent = now + timedelta(minutes=policy.lead_minutes)
     waiting = (Callback.organization_id == org.id, Callback.status == CallbackStatus.PLANNED,
                Callback.planned_at >= now, Callback.id != key)
+    # Those ranked after this one may give way (usually none: a new message is due last).
+    sla, created, ident = rank
+    later: ColumnElement[bool]
+    if sla == FAR_FUTURE:
+        later, same = false(), Callback.sla_due_at.is_(None)
+    else:
+        later = or_(Callback.sla_due_at.is_(None), Callback.sla_due_at > sla)
+        same = Callback.sla_due_at == sla
+    after = Callback.created_at > created
+    if ident != LAST:  # LAST is beyond int4 on PostgreSQL: no id compares after it anyway
+        after = or_(after, and_(Callback.created_at == created, Callback.id > ident))
+    lower = (or_(later, and_(same, after)), Callback.pinned.is_(False),
+             Callback.manual.is_(False), Callback.planned_at > imminent)
     plan = _planner(org, now, policy)
-    # Every waiting callback's slot is taken: its grid index, one row per operator.
-    for operator, indexes in _taken_indexes(waiting, plan.spacing):
+    # Every waiting callback's slot is taken: its grid index, one row per operator; and how
+    # many of them may give way, counted in the same query.
+    taken, movable = _taken_indexes(waiting, plan.spacing, and_(*lower) if displace else None)
+    for operator, indexes in taken:
         plan.take_indexes(operator, indexes)
     held: dict = {}
     before: dict[int, datetime | None] = {}
-    if displace:  # only those ranked after this one may give way: usually none
-        sla, created, ident = rank
-        later: ColumnElement[bool]
-        if sla == FAR_FUTURE:
-            later, same = false(), Ticket.sla_due_at.is_(None)
-        else:
-            later = or_(Ticket.sla_due_at.is_(None), Ticket.sla_due_at > sla)
-            same = Ticket.sla_due_at == sla
-        after = Callback.created_at > created
-        if ident != LAST:  # LAST is beyond int4 on PostgreSQL: no id compares after it anyway
-            after = or_(after, and_(Callback.created_at == created, Callback.id > ident))
-        lower = or_(later, and_(same, after))
-        movable = db.session.execute(
+    if movable:
+        rows = db.session.execute(
             select(Callback.id, Callback.operator_id, Callback.planned_at,
                    Callback.preferred_at, Callback.not_before, Callback.promised_at,
-                   Callback.phone, Callback.created_at, Ticket.sla_due_at, Ticket.role,
+                   Callback.phone, Callback.created_at, Callback.sla_due_at, Ticket.role,
                    Ticket.topic)
             .join(Ticket, Ticket.id == Callback.ticket_id)
-            .where(*waiting, lower, Callback.pinned.is_(False), Callback.manual.is_(False),
-                   Callback.planned_at > imminent)
+            .where(*waiting, *lower)
         )
-        for row in movable:
+        for row in rows:
             other = _rank(row.sla_due_at, row.created_at, row.id)
             if other < rank:
                 continue  # ahead of this one after all (equal instants): never displaced
@@ -281,8 +289,10 @@ def _placement(org: Organization, now: datetime, callback: Callback, ticket: Tic
     return Placement(spacing=plan.spacing, moves=moves, before=before)
 
 
-def _taken_indexes(where: tuple, spacing: timedelta) -> list[tuple[int | None, list[int]]]:
-    """(operator, grid indexes of the slots taken) of the callbacks matching where.
+def _taken_indexes(where: tuple, spacing: timedelta, counted: ColumnElement[bool] | None = None
+                   ) -> tuple[list[tuple[int | None, list[int]]], int]:
+    """(operator, grid indexes of the slots taken) of the callbacks matching where, and how
+    many of them match ``counted`` as well (0 without it).
 
     The database computes the indexes (planner.Planner.index: whole microseconds since the
     grid's origin, divided by the spacing) and groups them per operator, so that a queue of
@@ -291,15 +301,18 @@ def _taken_indexes(where: tuple, spacing: timedelta) -> list[tuple[int | None, l
     dialect = db.session.get_bind().dialect.name
     micros = spacing // timedelta(microseconds=1)
     at = Callback.planned_at
+    count = (func.sum(case((counted, 1), else_=0)) if counted is not None
+             else literal(0, Integer))
     if dialect == "postgresql":
         # EXTRACT(EPOCH ...) is an exact numeric (PostgreSQL 14+); div() truncates, which is
         # the floor for instants after the origin.
         since = (func.extract("epoch", at) - planner.EPOCH_SECONDS) * 1_000_000
         index = cast(func.div(since, micros), BigInteger)
         arrays = db.session.execute(
-            select(Callback.operator_id, func.array_agg(index))
-            .where(*where, at.is_not(None)).group_by(Callback.operator_id))
-        return [(operator, list(indexes)) for operator, indexes in arrays]
+            select(Callback.operator_id, func.array_agg(index), count)
+            .where(*where, at.is_not(None)).group_by(Callback.operator_id)).all()
+        return ([(operator, list(indexes)) for operator, indexes, _ in arrays],
+                sum(n or 0 for *_, n in arrays))
     if dialect == "sqlite":
         # Stored as text 'YYYY-MM-DD HH:MM:SS.ffffff' (UTC): whole seconds from julianday,
         # rounded (exact at this scale), then the microseconds from the text.
@@ -309,15 +322,19 @@ def _taken_indexes(where: tuple, spacing: timedelta) -> list[tuple[int | None, l
         since = ((seconds - planner.EPOCH_SECONDS) * 1_000_000
                  + cast(func.substr(text_at, 21, 6), Integer))
         lists = db.session.execute(
-            select(Callback.operator_id, func.group_concat(since // micros, type_=String))
-            .where(*where, at.is_not(None)).group_by(Callback.operator_id))
-        return [(operator, [int(i) for i in indexes.split(",")]) for operator, indexes in lists]
+            select(Callback.operator_id, func.group_concat(since // micros, type_=String), count)
+            .where(*where, at.is_not(None)).group_by(Callback.operator_id)).all()
+        return ([(operator, [int(i) for i in indexes.split(",")])
+                 for operator, indexes, _ in lists], sum(n or 0 for *_, n in lists))
     found: dict[int | None, list[int]] = {}
-    for operator, planned in db.session.execute(
-            select(Callback.operator_id, at).where(*where, at.is_not(None))):
+    flag = case((counted, 1), else_=0) if counted is not None else literal(0, Integer)
+    total = 0
+    for operator, planned, hit in db.session.execute(
+            select(Callback.operator_id, at, flag).where(*where, at.is_not(None))):
         if planned is not None:
             found.setdefault(operator, []).append(planner.grid_index(planned, spacing))
-    return list(found.items())
+            total += hit or 0
+    return list(found.items()), total
 
 
 def _apply_placement(placement: Placement, callback: Callback, *, check: bool = True) -> bool:

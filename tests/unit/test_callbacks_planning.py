@@ -417,14 +417,18 @@ def test_the_database_computes_the_planners_grid_indexes(school, per_hour):
     callbacks[0].operator_id = None
     db.session.commit()
     where = (Callback.organization_id == school.id, Callback.status == CallbackStatus.PLANNED)
-    found = {operator: sorted(indexes)
-             for operator, indexes in service._taken_indexes(where, spacing)}
+    nine = datetime(2026, 12, 1, 9, 0, tzinfo=MSK)
+    taken, counted = service._taken_indexes(where, spacing, Callback.planned_at >= nine)
+    found = {operator: sorted(indexes) for operator, indexes in taken}
     expected: dict = {}
     for callback in callbacks:
         expected.setdefault(callback.operator_id, []).append(
             planner.grid_index(callback.planned_at, spacing))
     assert found == {operator: sorted(indexes) for operator, indexes in expected.items()}
     assert edge in found[None] and edge - 1 in found[callbacks[1].operator_id]
+    # The count rides along: those at 9:00 or later, by the database's comparison.
+    assert counted == sum(cb.planned_at >= nine for cb in callbacks)
+    assert 0 < counted < len(callbacks)
 
 
 @pytest.mark.parametrize(("earliest", "slots"), [
@@ -485,6 +489,22 @@ def test_an_earlier_due_message_moves_only_the_later_due_ones(school):
     # Each training request moved one slot on, in arrival order: the chain, not a re-plan.
     assert [local(cb.planned_at).time() for cb in training] == [time(10), time(11), time(12)]
     assert all(cb.planned_at > before[cb.id] for cb in training)
+
+
+def test_every_callback_carries_its_tickets_due_instant(school):
+    """The planner ranks waiting callbacks by callbacks.sla_due_at: set by request_callback,
+    and by the model for a callback made any other way (its ticket not even loaded)."""
+    with at(datetime(2026, 11, 27, 20, 0, tzinfo=MSK)):
+        planned = message(school)
+        ticket_id, due, org_id = planned.ticket_id, planned.ticket.sla_due_at, school.id
+        assert due is not None and planned.sla_due_at == due
+        db.session.expunge_all()
+        other = Callback(organization_id=org_id, ticket_id=ticket_id,
+                         status=CallbackStatus.DONE)
+        db.session.add(other)
+        db.session.commit()
+        stored = db.session.scalar(select(Callback.sla_due_at).where(Callback.id == other.id))
+    assert stored == due
 
 
 def policy():
