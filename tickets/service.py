@@ -101,7 +101,7 @@ def call_context_with_ticket(
     direction: str = "inbound",
 ) -> tuple[Organization | None, Call, Ticket | None]:
     """call_context, and the call's ticket as find_by_call finds it, in the same query (the
-    record action needs all three)."""
+    record action needs all three); no ticket when no school owns the number."""
     return _context(call_sid, to_number=to_number, from_number=from_number,
                     direction=direction, with_ticket=True)
 
@@ -110,7 +110,6 @@ def _context(call_sid: str, *, to_number: str | None, from_number: str | None,
              direction: str, with_ticket: bool
              ) -> tuple[Organization | None, Call, Ticket | None]:
     org = call = ticket = None
-    found = False
     if to_number is not None:
         query = (
             select(Organization, Call)
@@ -129,12 +128,9 @@ def _context(call_sid: str, *, to_number: str | None, from_number: str | None,
             values: tuple[Any, ...] = tuple(row)
             org, call = values[0], values[1]
             ticket = values[2] if with_ticket else None
-            found = True
-    if call is None:
+    if call is None:  # the first webhook of this call
         call = record_call(call_sid, org=org, from_number=from_number, to_number=to_number,
                            direction=direction, known_new=org is not None)
-        if with_ticket and not found:
-            ticket = find_by_call(call_sid)  # no school on this number: the rare slow path
     return org, call, ticket
 
 
