@@ -189,8 +189,7 @@ def _write_ahead(ticket: Ticket, org: Organization, ahead: Ahead, *,
         placement = _placement(org, clock.now(), callback, ticket, policy=policy)
         _apply_placement(placement, callback, check=False)
     _promise(callback, org)  # before the INSERT: written with the row
-    db.session.add(callback)
-    db.session.flush()
+    db.session.add(callback)  # inserted by the commit's flush, with the call's link
     return _planned(callback, ticket, org)
 
 
@@ -202,8 +201,8 @@ def _promise(callback: Callback, org: Organization) -> None:
 def _planned(callback: Callback, ticket: Ticket, org: Organization) -> Callback:
     """Promise, audit and commit a callback just placed."""
     _promise(callback, org)
-    service.audit(
-        "callback.planned", "callback", callback.id, organization_id=org.id,
+    service.audit_on_commit(
+        "callback.planned", "callback", callback, organization_id=org.id,
         ticket=ticket.id, planned_at=iso(callback.planned_at), at_risk=callback.at_risk,
     )
     db.session.commit()

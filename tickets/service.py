@@ -324,8 +324,8 @@ def start_ticket(draft: Ticket, *, org: Organization, call: Call | None = None,
         return existing, False
     if call is not None:
         call.ticket_id = draft.id
-    service.audit(
-        "ticket.opened", "ticket", draft.id, organization_id=org.id, actor="twilio",
+    service.audit_on_commit(
+        "ticket.opened", "ticket", draft, organization_id=org.id, actor="twilio",
         number=draft.number, channel=str(draft.channel),
     )
     log.info("ticket %s/%s opened from call %s", org.id, draft.number, draft.call_sid)

@@ -22,14 +22,15 @@ RAW = re.compile(r"\b(ticket|callback|transcript|recording|user)\.[a-z_]+\b|\d{4
 
 
 def audit_actions() -> set[str]:
-    """Every action the code writes to the audit log (the first argument of audit())."""
+    """Every action the code writes to the audit log (the first argument of audit() and
+    audit_on_commit())."""
     found = set()
     for path in REPO.glob("*/**/*.py"):
         if {".venv", "tests"} & set(path.relative_to(REPO).parts):
             continue
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             if (isinstance(node, ast.Call) and getattr(node.func, "attr", getattr(
-                    node.func, "id", None)) == "audit" and node.args
+                    node.func, "id", None)) in ("audit", "audit_on_commit") and node.args
                     and isinstance(node.args[0], ast.Constant)):
                 found.add(node.args[0].value)
     return found

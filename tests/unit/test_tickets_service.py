@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 
 from core import service
 from core.extensions import db
+from core.models import AuditEvent
 from tickets import service as tickets
 from tickets.models import Channel, Recording, Ticket, TicketStatus, TranscriptionState
 
@@ -40,6 +41,62 @@ def test_open_ticket_is_idempotent_on_call_sid(orgs):
     again = open_for(school, "CAsame")
     assert again.id == first.id
     assert db.session.scalar(select(func.count()).select_from(Ticket)) == 1
+
+
+def opened_events() -> list[AuditEvent]:
+    return list(db.session.scalars(
+        select(AuditEvent).where(AuditEvent.action == "ticket.opened").order_by(AuditEvent.id)))
+
+
+def test_the_opened_event_is_written_with_the_commit_in_one_statement(orgs, statements):
+    school, _ = orgs
+    tickets.record_call("CAa1", org=school, from_number="+79161234567", to_number=None)
+    tickets.record_call("CAa2", org=school, from_number="+79161234568", to_number=None)
+    with time_machine.travel(datetime(2026, 11, 23, 10, 0, tzinfo=MSK), tick=False):
+        first = tickets.draft_ticket(org=school, call_sid="CAa1", caller_number=None,
+                                     role="parent", topic="login")
+        tickets.start_ticket(first, org=school)
+    with time_machine.travel(datetime(2026, 11, 23, 10, 5, tzinfo=MSK), tick=False):
+        second = tickets.draft_ticket(org=school, call_sid="CAa2", caller_number=None,
+                                      role="parent", topic="login")
+        tickets.start_ticket(second, org=school)
+        with db.session.no_autoflush:
+            assert opened_events() == []  # nothing written before the commit
+        with statements:
+            db.session.commit()
+    inserts = [s for s in statements.seen if s.startswith("INSERT INTO audit_events")]
+    assert len(inserts) == 1  # both events, one statement
+    events = opened_events()
+    assert [(e.object_type, e.object_id, e.actor) for e in events] == [
+        ("ticket", first.id, "twilio"), ("ticket", second.id, "twilio")]
+    assert [e.details["number"] for e in events] == [first.number, second.number]
+    # Each at the moment it happened, not at the commit.
+    assert [e.at.astimezone(MSK).strftime("%H:%M") for e in events] == ["10:00", "10:05"]
+
+
+def test_a_rolled_back_ticket_leaves_no_event_for_a_later_commit(orgs):
+    school, _ = orgs
+    tickets.record_call("CAr1", org=school, from_number="+79161234567", to_number=None)
+    db.session.commit()
+    draft = tickets.draft_ticket(org=school, call_sid="CAr1", caller_number=None,
+                                 role="parent", topic="login")
+    tickets.start_ticket(draft, org=school)
+    db.session.rollback()
+    open_for(school, "CAr2")  # commits
+    assert [e.details["number"] for e in opened_events()] == [1]
+    assert db.session.scalar(select(func.count()).select_from(Ticket)) == 1
+
+
+def test_an_event_waits_for_the_commit_that_gives_its_object_an_id(orgs):
+    school, _ = orgs
+    ticket = tickets.draft_ticket(org=school, call_sid="CAn1", caller_number=None,
+                                  role="parent", topic="login")
+    ticket.number = 99
+    db.session.add(ticket)
+    service.audit_on_commit("ticket.opened", "ticket", ticket, organization_id=school.id)
+    assert ticket.id is None
+    db.session.commit()
+    assert [e.object_id for e in opened_events()] == [ticket.id]
 
 
 @time_machine.travel(datetime(2026, 12, 30, 18, 0, tzinfo=MSK), tick=False)
