@@ -137,11 +137,14 @@ def document_for(ticket: Ticket) -> str:
     return "\n".join(p for p in parts if p)
 
 
-def reindex(ticket: Ticket) -> SearchDocument:
-    """Rebuild one ticket's document (added to the session; the caller commits)."""
+def reindex(ticket: Ticket) -> SearchDocument | None:
+    """Rebuild one ticket's document (added to the session; the caller commits). A ticket
+    without words has none until it gets some."""
     body = document_for(ticket)
     doc = db.session.get(SearchDocument, ticket.id)
     if doc is None:
+        if not body:
+            return None
         doc = SearchDocument(ticket_id=ticket.id, organization_id=ticket.organization_id)
         db.session.add(doc)
     if doc.body != body or doc.lemmas is None:
@@ -150,12 +153,18 @@ def reindex(ticket: Ticket) -> SearchDocument:
     return doc
 
 
-def fresh_document(ticket: Ticket) -> SearchDocument:
+def fresh_document(ticket: Ticket) -> SearchDocument | None:
     """The document of a ticket inserted in this transaction that nothing else touched yet:
     no transcript or note can name it (they would have marked it dirty), and no document can
-    exist for its new id (documents go with their ticket), so nothing needs reading."""
+    exist for its new id (documents go with their ticket), so nothing needs reading.
+
+    A ticket with no words yet (every ticket a call opens: its message is transcribed later)
+    gets none: an empty document matches no search, and reindex creates it with the first
+    words (the record action saves a statement)."""
     body = "\n".join(p for p in (ticket.resolution, ticket.vendor_reference,
                                   ticket.student_class) if p)
+    if not body:
+        return None
     doc = SearchDocument(ticket_id=ticket.id, organization_id=ticket.organization_id,
                          body=body, lemmas=lemma_text(body))
     db.session.add(doc)

@@ -86,7 +86,7 @@ BUDGET = {
     "voice": (3, 1),
     "role": (2, 1),
     "topic": (2, 1),
-    "recorded": (12, 1),
+    "recorded": (8, 1),
     "recording-status": (3, 1),
     "status": (2, 1),
 }
