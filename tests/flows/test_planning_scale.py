@@ -137,3 +137,38 @@ def test_2000_waiting_callbacks_do_not_slow_the_record_action(app, client, demo,
             Callback.organization_id == school_id, Callback.phone.like("+7903%"),
             Callback.planned_at.in_(seeded)))
         assert untouched == WAITING
+
+
+def test_messages_left_at_once_in_one_school_never_share_a_slot(app, demo):
+    """Six parents end their messages at the same moment, each request with its own session
+    and connection: each places its callback before the school's lock and checks the slot
+    under it, placing it again when a neighbour took it first. Every ticket gets one
+    callback, each in a slot of its own."""
+    with time_machine.travel(SATURDAY_NIGHT, tick=False):
+        callers = [leave_message(app.test_client(), f"+7916333000{i}") for i in range(6)]
+        barrier = threading.Barrier(len(callers))
+        answers, errors = [], []
+
+        def finish(caller: TwilioCaller) -> None:
+            try:
+                barrier.wait()
+                answers.append(said(parse(record(caller))))
+            except Exception as exc:  # reported in the test's thread
+                errors.append(exc)
+
+        threads = [threading.Thread(target=finish, args=(c,)) for c in callers]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    assert errors == []
+    assert len(answers) == 6 and all("перезвоним" in text for text in answers), answers
+    with app.app_context():
+        rows = db.session.execute(
+            select(Ticket.call_sid, Callback.operator_id, Callback.planned_at)
+            .join(Callback, Callback.ticket_id == Ticket.id)
+            .where(Ticket.call_sid.in_([c.call_sid for c in callers]))).all()
+    assert sorted(r.call_sid for r in rows) == sorted(c.call_sid for c in callers)
+    slots = [(r.operator_id, r.planned_at) for r in rows]
+    assert None not in {at for _, at in slots}
+    assert len(set(slots)) == len(slots), slots
