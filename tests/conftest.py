@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import os
+import threading
 import uuid
 import weakref
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from xml.etree import ElementTree
 
@@ -129,6 +131,28 @@ def parse(response) -> ElementTree.Element:
 def said(root: ElementTree.Element) -> str:
     """Everything <Say> says in a TwiML document, in order, as one string."""
     return " ".join(el.text or "" for el in root.iter("Say"))
+
+
+def race(work: Callable, items: Iterable) -> list[Exception]:
+    """Run ``work(item, ready)`` for each item in a thread of its own, as concurrent web
+    requests would run; each calls ``ready()`` once set up, and they all go on together.
+    Returns what the threads raised (for the test's own thread to assert on)."""
+    items = list(items)
+    barrier = threading.Barrier(len(items))
+    errors: list[Exception] = []
+
+    def run(item) -> None:
+        try:
+            work(item, barrier.wait)
+        except Exception as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=run, args=(item,)) for item in items]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return errors
 
 
 class TwilioCaller:

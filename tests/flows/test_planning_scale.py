@@ -22,7 +22,7 @@ from callbacks.models import Callback, CallbackStatus
 from core import service as org_service
 from core.extensions import db
 from core.models import Organization
-from tests.conftest import OMSK_NUMBER, SCHOOL_NUMBER, TwilioCaller, parse, said
+from tests.conftest import OMSK_NUMBER, SCHOOL_NUMBER, TwilioCaller, parse, race, said
 from tickets.models import Ticket
 
 MSK = ZoneInfo("Europe/Moscow")
@@ -146,21 +146,13 @@ def test_messages_left_at_once_in_one_school_never_share_a_slot(app, demo):
     callback, each in a slot of its own."""
     with time_machine.travel(SATURDAY_NIGHT, tick=False):
         callers = [leave_message(app.test_client(), f"+7916333000{i}") for i in range(6)]
-        barrier = threading.Barrier(len(callers))
-        answers, errors = [], []
+        answers = []
 
-        def finish(caller: TwilioCaller) -> None:
-            try:
-                barrier.wait()
-                answers.append(said(parse(record(caller))))
-            except Exception as exc:  # reported in the test's thread
-                errors.append(exc)
+        def finish(caller: TwilioCaller, ready) -> None:
+            ready()
+            answers.append(said(parse(record(caller))))
 
-        threads = [threading.Thread(target=finish, args=(c,)) for c in callers]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
+        errors = race(finish, callers)
     assert errors == []
     assert len(answers) == 6 and all("перезвоним" in text for text in answers), answers
     with app.app_context():

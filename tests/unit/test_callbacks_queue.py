@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import itertools
-import threading
 from datetime import datetime, time
 from zoneinfo import ZoneInfo
 
@@ -17,6 +16,7 @@ from core import service as org_service
 from core import settings
 from core.extensions import db
 from core.models import AuditEvent, CallbackMode, User
+from tests.conftest import race
 from tickets import service as tickets
 from tickets.models import DeclineReason, TicketStatus
 
@@ -106,25 +106,16 @@ def test_claims_race_in_threads_one_wins(app, school, planned, round_):
     """Each thread has its own session and connection, as two web requests would."""
     callback_id = planned[0].id
     operator_ids = [user("operator").id, _colleague(school).id]
-    barrier = threading.Barrier(2)
-    winners, errors = [], []
+    winners = []
 
-    def grab(user_id):
-        try:
-            with app.app_context():
-                who = db.session.get(User, user_id)
-                barrier.wait()
-                if service.claim(callback_id, who) is not None:
-                    winners.append(user_id)
-        except Exception as exc:  # reported in the test's thread
-            errors.append(exc)
+    def grab(user_id, ready):
+        with app.app_context():
+            who = db.session.get(User, user_id)
+            ready()
+            if service.claim(callback_id, who) is not None:
+                winners.append(user_id)
 
-    threads = [threading.Thread(target=grab, args=(uid,)) for uid in operator_ids]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert errors == []
+    assert race(grab, operator_ids) == []
     assert len(winners) == 1
     db.session.expire_all()
     assert db.session.get(type(planned[0]), callback_id).claimed_by_id == winners[0]
